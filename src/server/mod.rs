@@ -1,0 +1,76 @@
+//! The MCP server: its identity, its capabilities and its tools.
+//!
+//! [`McpServer`] is what rmcp calls for every JSON-RPC request. In stateless mode
+//! rmcp asks the service factory for a fresh handler on every POST, so cloning one
+//! must be cheap: it is a single `Arc` increment. The tool router is built once at
+//! start-up and shared, rather than rebuilt per request.
+
+pub mod transport;
+
+use std::sync::Arc;
+
+use rmcp::{
+    ServerHandler,
+    handler::server::router::tool::ToolRouter,
+    model::{Implementation, ServerCapabilities, ServerConfig},
+    tool_handler,
+};
+
+use crate::{snippets::Snippets, weather::Weather};
+
+/// What the model reads about this server before it picks a tool.
+const INSTRUCTIONS: &str = "\
+Weather and snippet tools.
+- Weather: get_alerts (active US weather alerts for a state), get_forecast (US forecast \
+for a latitude/longitude, from the National Weather Service), get_weather (current \
+weather anywhere in the world by place name, from Open-Meteo). For places outside the \
+US, use get_weather.
+- Snippets: save_snippet, get_snippet, list_snippets and delete_snippet keep named \
+pieces of text that persist across conversations.";
+
+/// The MCP request handler. Cheap to clone: all state is shared behind an `Arc`.
+#[derive(Clone)]
+pub struct McpServer {
+    inner: Arc<Inner>,
+}
+
+#[allow(dead_code)] // weather and snippets are read by the tools as they land
+struct Inner {
+    tools: ToolRouter<McpServer>,
+    weather: Weather,
+    snippets: Snippets,
+}
+
+impl McpServer {
+    pub fn new(weather: Weather, snippets: Snippets) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                tools: crate::tools::router(),
+                weather,
+                snippets,
+            }),
+        }
+    }
+
+    #[allow(dead_code)] // the weather tools land next
+    pub(crate) fn weather(&self) -> &Weather {
+        &self.inner.weather
+    }
+
+    #[allow(dead_code)] // the snippet tools land next
+    pub(crate) fn snippets(&self) -> &Snippets {
+        &self.inner.snippets
+    }
+}
+
+#[tool_handler(router = self.inner.tools)]
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                    .with_title("Weather and snippets (Rust on Azure Functions)"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+}

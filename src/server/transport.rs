@@ -1,0 +1,235 @@
+//! The `/mcp` endpoint: rmcp's stateless streamable-HTTP service, plus a thin layer
+//! that makes every refusal a JSON-RPC error body.
+//!
+//! rmcp does the protocol work and the security checks (Host and Origin allow-lists,
+//! `Accept`, `Content-Type`, `MCP-Protocol-Version`) in that order, and this layer
+//! keeps the order: it only peeks at the body and forwards every request. What it
+//! changes is the answers rmcp gives as plain text: a malformed body becomes a
+//! JSON-RPC parse error (`-32700`, HTTP 400), a batch an invalid-request error
+//! (batches are not part of the streamable-HTTP transport since 2025-06-18), and
+//! other refusals keep their status with a JSON-RPC body clients can parse. The
+//! peek also names the MCP method and tool for the request log.
+
+use std::{borrow::Cow, sync::Arc, time::Duration};
+
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use rmcp::transport::streamable_http_server::{
+    StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::McpServer;
+use crate::telemetry::McpCall;
+
+/// The largest request body accepted, as rmcp's own default. Snippets are capped
+/// well below it, so any legitimate request fits.
+pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Builds the `/mcp` router. `cancel` ends in-flight MCP requests; the caller
+/// fires it only after the shutdown grace period, so a SIGTERM lets them finish.
+pub fn router(
+    server: McpServer,
+    allowed_hosts: Vec<String>,
+    allowed_origins: Vec<String>,
+    cancel: CancellationToken,
+) -> axum::Router {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(Some(Duration::from_secs(15)))
+        .with_allowed_hosts(allowed_hosts)
+        .with_allowed_origins(allowed_origins)
+        .with_max_request_body_bytes(MAX_REQUEST_BODY_BYTES)
+        .with_cancellation_token(cancel);
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    axum::Router::new()
+        .route_service("/mcp", service.clone())
+        .route_service("/mcp/", service)
+        .layer(middleware::from_fn(jsonrpc_errors))
+}
+
+/// What the peek found in a POST body.
+enum Peek {
+    /// Not a JSON POST: rmcp decides what to say.
+    Skipped,
+    /// A single JSON-RPC message.
+    Message {
+        id: Option<Value>,
+        call: McpCall,
+    },
+    Batch,
+    Malformed(String),
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    params: Option<Params<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Params<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+}
+
+async fn jsonrpc_errors(request: Request, next: Next) -> Response {
+    let is_json_post = request.method() == http::Method::POST
+        && request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+            });
+    let (request, peek) = if is_json_post {
+        let (parts, body) = request.into_parts();
+        let bytes = match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<LengthLimitError>() => {
+                return jsonrpc_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    None,
+                    -32600,
+                    &format!("Request body exceeds {MAX_REQUEST_BODY_BYTES} bytes"),
+                );
+            }
+            Err(e) => {
+                return jsonrpc_error(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    -32600,
+                    &format!("Could not read the request body: {e}"),
+                );
+            }
+        };
+        let peek = peek(&bytes);
+        (Request::from_parts(parts, Body::from(bytes)), peek)
+    } else {
+        (request, Peek::Skipped)
+    };
+
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+
+    let failure = peek_failure_status(status, &peek);
+    let (id, call) = match peek {
+        Peek::Message { id, call } => (id, Some(call)),
+        _ => (None, None),
+    };
+    let mut response = if status.is_client_error() && !is_json {
+        match failure {
+            Some((status, code, message)) => jsonrpc_error(status, id, code, &message),
+            None => {
+                let text = response_text(response.into_body()).await;
+                let mut wrapped = jsonrpc_error(status, id, -32000, &text);
+                if status == StatusCode::METHOD_NOT_ALLOWED {
+                    wrapped
+                        .headers_mut()
+                        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                }
+                wrapped
+            }
+        }
+    } else {
+        response
+    };
+    if let Some(call) = call {
+        response.extensions_mut().insert(call);
+    }
+    response
+}
+
+/// rmcp answers 415 for any body it cannot deserialize; the peek knows why.
+fn peek_failure_status(status: StatusCode, peek: &Peek) -> Option<(StatusCode, i32, String)> {
+    if status != StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        return None;
+    }
+    match peek {
+        Peek::Malformed(reason) => Some((
+            StatusCode::BAD_REQUEST,
+            -32700,
+            format!("Parse error: {reason}"),
+        )),
+        Peek::Batch => Some((
+            StatusCode::BAD_REQUEST,
+            -32600,
+            "Invalid Request: JSON-RPC batches are not supported; send one message per request"
+                .to_owned(),
+        )),
+        Peek::Message { .. } => Some((
+            StatusCode::BAD_REQUEST,
+            -32600,
+            "Invalid Request: not a valid JSON-RPC 2.0 message".to_owned(),
+        )),
+        Peek::Skipped => None,
+    }
+}
+
+fn peek(bytes: &Bytes) -> Peek {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Peek::Batch,
+            Err(e) => Peek::Malformed(e.to_string()),
+        };
+    }
+    match serde_json::from_slice::<Envelope<'_>>(bytes) {
+        Ok(envelope) => Peek::Message {
+            id: envelope.id,
+            call: McpCall {
+                tool: envelope
+                    .params
+                    .and_then(|p| p.name)
+                    .filter(|_| envelope.method.as_deref() == Some("tools/call"))
+                    .map(Cow::into_owned),
+                method: envelope.method.map(Cow::into_owned),
+            },
+        },
+        Err(e) if e.is_data() => Peek::Message {
+            id: None,
+            call: McpCall::default(),
+        },
+        Err(e) => Peek::Malformed(e.to_string()),
+    }
+}
+
+async fn response_text(body: Body) -> String {
+    match Limited::new(body, 64 * 1024).collect().await {
+        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+        Err(_) => "Request refused".to_owned(),
+    }
+}
+
+fn jsonrpc_error(status: StatusCode, id: Option<Value>, code: i32, message: &str) -> Response {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": id.unwrap_or(Value::Null),
+        "error": { "code": code, "message": message },
+    });
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,80 @@
+//! Logging to stdout, which the Functions host collects into its own logs (and so
+//! into Application Insights).
+//!
+//! Request logging logs chosen fields only, never headers: `x-functions-key`,
+//! `Authorization`, cookies and Easy Auth tokens all arrive as headers, so the
+//! safest rule is that no header value is ever written out, except the host's
+//! invocation id.
+
+use std::{io::IsTerminal, time::Instant};
+
+use axum::{extract::Request, middleware::Next, response::Response};
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use crate::config::LogFormat;
+
+/// Installs the global subscriber. An invalid `RUST_LOG` falls back to the default
+/// filter with a warning rather than stopping the server.
+pub fn init(format: LogFormat, filter: &str) {
+    let (filter, filter_error) = match EnvFilter::try_new(filter) {
+        Ok(filter) => (filter, None),
+        Err(e) => (EnvFilter::new("info,rmcp=warn"), Some(e)),
+    };
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false),
+            )
+            .init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_ansi(std::io::stdout().is_terminal()))
+            .init(),
+    }
+    if let Some(e) = filter_error {
+        tracing::warn!("RUST_LOG is not a valid filter ({e}); using info,rmcp=warn");
+    }
+}
+
+/// What the MCP layer learned about a request, passed back to the request log
+/// through the response's extensions.
+#[derive(Debug, Clone, Default)]
+pub struct McpCall {
+    /// The JSON-RPC method, e.g. `tools/call`.
+    pub method: Option<String>,
+    /// The tool name, for `tools/call`.
+    pub tool: Option<String>,
+}
+
+/// Writes one line per request: method, path, status, latency, MCP method and
+/// tool, and the host's invocation id for correlation with its own logs.
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    // The path only: a query string could carry `?code=<function key>`.
+    let path = request.uri().path().to_owned();
+    let invocation_id = request
+        .headers()
+        .get("x-azure-functions-invocationid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+
+    let response = next.run(request).await;
+
+    let call = response.extensions().get::<McpCall>();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_ms = format_args!("{latency_ms:.2}"),
+        mcp_method = call.and_then(|c| c.method.as_deref()),
+        tool = call.and_then(|c| c.tool.as_deref()),
+        invocation_id = invocation_id.as_deref(),
+        "request"
+    );
+    response
+}

@@ -1,0 +1,194 @@
+//! The built binary, started as the Functions host starts it.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ACCEPT, Handler, run_handler_to_exit};
+
+/// POSTs a ping, optionally with another `Host` header, and returns the status.
+fn ping_status(url: &str, host: Option<&str>) -> u16 {
+    let mut request = mcp_post(url);
+    if let Some(host) = host {
+        request = request.header("host", host);
+    }
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    blocking(request.json(&body).send())
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn mcp_post(url: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+}
+
+fn blocking<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+#[test]
+fn answers_readiness_and_mcp_with_only_the_port_set() {
+    let handler = Handler::start(&[]);
+    let ready = blocking(reqwest::get(handler.url("/"))).unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "host-test", "version": "0"}}});
+    let response = blocking(mcp_post(&handler.url("/mcp")).json(&initialize).send()).unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = blocking(response.json()).unwrap();
+    assert_eq!(body["result"]["serverInfo"]["name"], "rust-mcp-functions");
+}
+
+#[test]
+fn the_public_host_is_refused_until_website_hostname_names_it() {
+    let plain = Handler::start(&[]);
+    assert_eq!(
+        ping_status(&plain.url("/mcp"), Some("myapp.azurewebsites.net")),
+        403
+    );
+    assert_eq!(
+        ping_status(&plain.url("/mcp"), Some("evil.example.com")),
+        403
+    );
+    assert_eq!(ping_status(&plain.url("/mcp"), None), 200);
+
+    let on_azure = Handler::start(&[("WEBSITE_HOSTNAME", "myapp.azurewebsites.net")]);
+    assert_eq!(
+        ping_status(&on_azure.url("/mcp"), Some("myapp.azurewebsites.net")),
+        200
+    );
+    assert_eq!(
+        ping_status(&on_azure.url("/mcp"), Some("evil.example.com")),
+        403
+    );
+}
+
+#[test]
+fn get_on_mcp_is_405() {
+    let handler = Handler::start(&[]);
+    let response = blocking(
+        reqwest::Client::new()
+            .get(handler.url("/mcp"))
+            .header("accept", "text/event-stream")
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(response.status(), 405);
+}
+
+#[test]
+fn a_bad_port_value_exits_non_zero_naming_the_variable() {
+    let (status, output) = run_handler_to_exit(&[("FUNCTIONS_CUSTOMHANDLER_PORT", "not-a-port")]);
+    assert!(!status.success());
+    assert!(output.contains("FUNCTIONS_CUSTOMHANDLER_PORT"), "{output}");
+    assert!(output.contains("not-a-port"), "{output}");
+    assert_eq!(output.trim().lines().count(), 1, "one clear line: {output}");
+}
+
+#[test]
+fn a_port_in_use_exits_non_zero_naming_the_variable() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (status, output) = run_handler_to_exit(&[("FUNCTIONS_CUSTOMHANDLER_PORT", &port)]);
+    assert!(!status.success());
+    assert!(
+        output.contains(&format!("FUNCTIONS_CUSTOMHANDLER_PORT={port}")),
+        "{output}"
+    );
+    assert!(
+        output.to_lowercase().contains("address already in use"),
+        "{output}"
+    );
+}
+
+#[test]
+fn sigterm_exits_zero() {
+    let mut handler = Handler::start(&[]);
+    let status = handler.terminate();
+    assert!(status.success(), "{status}: {:#?}", handler.output());
+}
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish() {
+    // A slow client: the request line and headers are sent, the body is not yet
+    // complete when SIGTERM arrives. The server must still answer it.
+    use std::io::{Read, Write};
+    let mut handler = Handler::start(&[]);
+    let body = r#"{"jsonrpc":"2.0","id":9,"method":"ping"}"#;
+    let mut stream = std::net::TcpStream::connect(handler.addr).unwrap();
+    write!(
+        stream,
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Accept: {ACCEPT}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    std::process::Command::new("kill")
+        .args(["-TERM", &handler.pid().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""id":9"#), "{response}");
+    let status = handler
+        .wait_with_timeout(Duration::from_secs(10))
+        .expect("exit");
+    assert!(status.success());
+}
+
+#[test]
+fn json_logs_carry_the_invocation_id_and_never_secrets() {
+    let handler = Handler::start(&[("LOG_FORMAT", "json")]);
+    let response = blocking(
+        mcp_post(&handler.url("/mcp?code=query-secret-123"))
+            .header("x-functions-key", "key-secret-456")
+            .header("authorization", "Bearer token-secret-789")
+            .header("cookie", "session=cookie-secret-000")
+            .header("x-azure-functions-invocationid", "inv-42")
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    std::thread::sleep(Duration::from_millis(200));
+
+    let output = handler.output();
+    let request_line: Value = output
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|line| line["invocation_id"] == "inv-42")
+        .unwrap_or_else(|| panic!("no request line with the invocation id: {output:#?}"));
+    assert_eq!(request_line["method"], "POST");
+    assert_eq!(request_line["path"], "/mcp");
+    assert_eq!(request_line["status"], 200);
+    assert_eq!(request_line["mcp_method"], "tools/list");
+    assert!(request_line["latency_ms"].is_string() || request_line["latency_ms"].is_number());
+    let all = output.join("\n");
+    for secret in [
+        "query-secret-123",
+        "key-secret-456",
+        "token-secret-789",
+        "cookie-secret-000",
+    ] {
+        assert!(
+            !all.contains(secret),
+            "{secret} leaked into the logs:\n{all}"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests, built into one test binary (faster to link than one per file).
+//!
+//! Third-party tools (the TypeScript and Python SDKs, Node 22, ...) are installed by
+//! `scripts/test.sh`, which passes their paths in `MCP_TEST_*` variables. A test that
+//! needs one fails with a message naming the command to run; none is skipped.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod binary;
+mod functions_files;
+mod helpers;
+mod protocol;
+mod sdk_clients;
