@@ -65,12 +65,13 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
 
     let call = response.extensions().get::<McpCall>();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Rounded to 10 µs: a number in JSON logs, short in text logs.
+    let latency_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
     tracing::info!(
         method = %method,
         path = %path,
         status = response.status().as_u16(),
-        latency_ms = format_args!("{latency_ms:.2}"),
+        latency_ms,
         mcp_method = call.and_then(|c| c.method.as_deref()),
         tool = call.and_then(|c| c.tool.as_deref()),
         invocation_id = invocation_id.as_deref(),
