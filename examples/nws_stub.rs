@@ -26,7 +26,11 @@ struct Bodies {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "tests/fixtures".into()));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "tests/fixtures".into()),
+    );
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let addr = listener.local_addr()?;
     let read = |name: &str| std::fs::read_to_string(dir.join(name));
@@ -45,7 +49,11 @@ async fn main() -> std::io::Result<()> {
 }
 
 fn geojson(body: &str) -> Response {
-    ([(header::CONTENT_TYPE, "application/geo+json")], body.to_owned()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        body.to_owned(),
+    )
+        .into_response()
 }
 
 async fn alerts(State(bodies): State<Arc<Bodies>>) -> Response {
