@@ -54,7 +54,7 @@ pub enum WeatherError {
     Unavailable { service: Service, detail: String },
 
     /// A 4xx answer (never retried).
-    #[error("{service} refused the request (HTTP {status}: {detail}).")]
+    #[error("{service} refused the request ({detail}).")]
     Rejected {
         service: Service,
         status: u16,

@@ -20,7 +20,7 @@ use url::Url;
 pub use areas::{Area, parse_area};
 pub use error::{Service, WeatherError};
 pub use model::{Alert, AlertList, CurrentWeather, Forecast, ForecastPeriod, Place};
-pub use upstream::RetryPolicy;
+pub use upstream::{RetryPolicy, USER_AGENT};
 
 use crate::config::WeatherConfig;
 

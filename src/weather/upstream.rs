@@ -18,7 +18,7 @@ use super::error::{Service, WeatherError};
 /// Identifies this app to the upstream APIs. NWS requires a User-Agent and asks for a
 /// way to reach whoever runs the client; a fork that deploys its own instance should
 /// put its own contact here.
-pub(crate) const USER_AGENT: &str = concat!(
+pub const USER_AGENT: &str = concat!(
     env!("CARGO_PKG_NAME"),
     "/",
     env!("CARGO_PKG_VERSION"),
