@@ -10,7 +10,10 @@ use wiremock::{
     matchers::{any, header, method, path, query_param},
 };
 
-use crate::helpers::{TestApp, repo_root};
+use crate::{
+    helpers::{TestApp, repo_root},
+    sdk_clients::typescript_client,
+};
 
 /// A short deadline, so the "down until the deadline" and timeout cases take ~1 s.
 const SHORT_DEADLINE: (&str, &str) = ("WEATHER_TIMEOUT_SECONDS", "1");
@@ -653,4 +656,51 @@ async fn tools_list_snapshot() {
         .await;
     let body: Value = response.json().await.unwrap();
     insta::assert_json_snapshot!("tools_list", body["result"]);
+}
+
+#[tokio::test]
+async fn the_typescript_sdk_accepts_every_result_against_its_output_schema() {
+    let up = Upstreams::start().await;
+    Mock::given(path("/alerts/active"))
+        .respond_with(answer(200, "alerts.json"))
+        .mount(&up.nws)
+        .await;
+    mount_cedar_rapids(&up.nws, None, 1).await;
+    Mock::given(path("/v1/search"))
+        .respond_with(answer(200, "geocode.json"))
+        .mount(&up.geocoding)
+        .await;
+    Mock::given(path("/v1/forecast"))
+        .respond_with(answer(200, "current.json"))
+        .mount(&up.forecast)
+        .await;
+    let app = up.app(&[]).await;
+    let url = app.mcp_url();
+
+    // The SDK throws when structuredContent does not match the tool's outputSchema.
+    let report = tokio::task::spawn_blocking(move || {
+        typescript_client(
+            &url,
+            &[
+                ("get_alerts", r#"{"state":"WA"}"#),
+                ("get_forecast", r#"{"latitude":41.978,"longitude":-91.67}"#),
+                ("get_weather", r#"{"location":"Berlin"}"#),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+
+    let calls = report["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{report}");
+    for call in calls {
+        let result = &call["result"];
+        assert_eq!(result["isError"], false, "{call}");
+        assert!(result["structuredContent"].is_object(), "{call}");
+        assert_eq!(result["content"][0]["type"], "text", "{call}");
+    }
+    assert_eq!(
+        calls[2]["result"]["structuredContent"]["condition"],
+        "Moderate rain"
+    );
 }
