@@ -81,6 +81,9 @@ pub struct WeatherConfig {
     pub nws_base_url: Url,
     pub geocoding_base_url: Url,
     pub forecast_base_url: Url,
+    /// How long one weather tool call may spend upstream, retries included
+    /// (`WEATHER_TIMEOUT_SECONDS`).
+    pub timeout: Duration,
 }
 
 /// A setting that is present but unusable. The message names the variable and the
@@ -180,6 +183,7 @@ impl Config {
                 "OPEN_METEO_FORECAST_URL",
                 "https://api.open-meteo.com",
             )?,
+            timeout: weather_timeout(&get)?,
         };
 
         Ok(Self {
@@ -250,6 +254,28 @@ fn base_url(
     }
     Ok(url)
 }
+
+/// Parses `WEATHER_TIMEOUT_SECONDS`. The ceiling stays well under the Functions
+/// host's 230 s request limit, so a slow upstream is reported by the tool rather than
+/// cut off by the host.
+fn weather_timeout(get: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    const NAME: &str = "WEATHER_TIMEOUT_SECONDS";
+    let Some(value) = get(NAME) else {
+        return Ok(DEFAULT_WEATHER_TIMEOUT);
+    };
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| (0.1..=120.0).contains(seconds))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            ConfigError::new(NAME, &value, "expected a number of seconds from 0.1 to 120")
+        })
+}
+
+/// The default for `WEATHER_TIMEOUT_SECONDS`.
+pub const DEFAULT_WEATHER_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long in-flight requests may run after SIGTERM before they are cancelled.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

@@ -99,6 +99,22 @@ fn upstream_urls_must_be_http_base_urls() {
 }
 
 #[test]
+fn weather_timeout_is_seconds_within_bounds() {
+    assert_eq!(parse(&[]).unwrap().weather.timeout, DEFAULT_WEATHER_TIMEOUT);
+    assert_eq!(
+        parse(&[("WEATHER_TIMEOUT_SECONDS", "1.5")])
+            .unwrap()
+            .weather
+            .timeout,
+        Duration::from_millis(1500)
+    );
+    for bad in ["0", "-1", "121", "soon"] {
+        let err = parse(&[("WEATHER_TIMEOUT_SECONDS", bad)]).unwrap_err();
+        assert_eq!(err.name, "WEATHER_TIMEOUT_SECONDS", "{bad}");
+    }
+}
+
+#[test]
 fn empty_values_count_as_unset() {
     let config = parse(&[
         ("FUNCTIONS_CUSTOMHANDLER_PORT", ""),

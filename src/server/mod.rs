@@ -52,7 +52,6 @@ impl McpServer {
         }
     }
 
-    #[allow(dead_code)] // the weather tools land next
     pub(crate) fn weather(&self) -> &Weather {
         &self.inner.weather
     }

@@ -11,3 +11,4 @@ mod functions_files;
 mod helpers;
 mod protocol;
 mod sdk_clients;
+mod weather;
