@@ -84,6 +84,10 @@ pub struct WeatherConfig {
     /// How long one weather tool call may spend upstream, retries included
     /// (`WEATHER_TIMEOUT_SECONDS`).
     pub timeout: Duration,
+    /// The `User-Agent` sent upstream: the app, its version and, when known, a
+    /// contact. NWS requires a User-Agent and asks for a way to reach whoever runs
+    /// the client: `NWS_CONTACT` (an email or URL), else the app's public URL.
+    pub user_agent: String,
 }
 
 /// A setting that is present but unusable. The message names the variable and the
@@ -184,6 +188,7 @@ impl Config {
                 "https://api.open-meteo.com",
             )?,
             timeout: weather_timeout(&get)?,
+            user_agent: user_agent(&get)?,
         };
 
         Ok(Self {
@@ -253,6 +258,33 @@ fn base_url(
         ));
     }
     Ok(url)
+}
+
+/// Builds the upstream `User-Agent` from `NWS_CONTACT`, or the app's public URL on
+/// Azure. With neither (a laptop), it names just the app and its version.
+fn user_agent(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let app = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+    let contact = match get("NWS_CONTACT") {
+        Some(value) => {
+            let contact = value.trim();
+            if !contact.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+                || contact.contains(['(', ')'])
+            {
+                return Err(ConfigError::new(
+                    "NWS_CONTACT",
+                    &value,
+                    "expected an email address or URL in printable ASCII, without parentheses",
+                ));
+            }
+            Some(contact.to_owned())
+        }
+        None => get("WEBSITE_HOSTNAME")
+            .map(|host| format!("https://{}", host.trim().to_ascii_lowercase())),
+    };
+    Ok(match contact {
+        Some(contact) => format!("{app} ({contact})"),
+        None => app.to_owned(),
+    })
 }
 
 /// Parses `WEATHER_TIMEOUT_SECONDS`. The ceiling stays well under the Functions

@@ -115,6 +115,33 @@ fn weather_timeout_is_seconds_within_bounds() {
 }
 
 #[test]
+fn the_user_agent_names_a_contact_when_one_is_known() {
+    let app = concat!("rust-mcp-functions/", env!("CARGO_PKG_VERSION"));
+    assert_eq!(parse(&[]).unwrap().weather.user_agent, app);
+    assert_eq!(
+        parse(&[("WEBSITE_HOSTNAME", "MyApp.azurewebsites.net")])
+            .unwrap()
+            .weather
+            .user_agent,
+        format!("{app} (https://myapp.azurewebsites.net)")
+    );
+    assert_eq!(
+        parse(&[
+            ("NWS_CONTACT", "ops@contoso.com"),
+            ("WEBSITE_HOSTNAME", "myapp.azurewebsites.net")
+        ])
+        .unwrap()
+        .weather
+        .user_agent,
+        format!("{app} (ops@contoso.com)")
+    );
+    assert_eq!(
+        parse(&[("NWS_CONTACT", "a\tb")]).unwrap_err().name,
+        "NWS_CONTACT"
+    );
+}
+
+#[test]
 fn empty_values_count_as_unset() {
     let config = parse(&[
         ("FUNCTIONS_CUSTOMHANDLER_PORT", ""),

@@ -20,7 +20,7 @@ use url::Url;
 pub use areas::{Area, parse_area};
 pub use error::{Service, WeatherError};
 pub use model::{Alert, AlertList, CurrentWeather, Forecast, ForecastPeriod, Place};
-pub use upstream::{RetryPolicy, USER_AGENT};
+pub use upstream::RetryPolicy;
 
 use crate::config::WeatherConfig;
 
@@ -45,8 +45,8 @@ impl Weather {
     /// As [`Weather::new`], with an explicit retry policy.
     pub fn with_policy(config: WeatherConfig, policy: RetryPolicy) -> Self {
         Self {
+            upstream: upstream::Upstream::new(policy, config.user_agent.clone()),
             config,
-            upstream: upstream::Upstream::new(policy),
             points: cache::TtlCache::new(POINTS_CACHE_CAPACITY),
         }
     }

@@ -1,6 +1,6 @@
 //! get_alerts: active NWS alerts for a state.
 
-use rust_mcp_functions::weather::USER_AGENT;
+use super::USER_AGENT;
 use serde_json::{Value, json};
 use wiremock::{
     Mock, ResponseTemplate,

@@ -1,6 +1,6 @@
 //! get_weather: Open-Meteo geocoding, then current conditions.
 
-use rust_mcp_functions::weather::USER_AGENT;
+use super::USER_AGENT;
 use serde_json::json;
 use wiremock::{
     Mock,

@@ -1,6 +1,6 @@
 //! get_forecast: /points, then the forecast; redirects, the cache, retries, timeouts.
 
-use rust_mcp_functions::weather::USER_AGENT;
+use super::USER_AGENT;
 use serde_json::json;
 use wiremock::{Mock, matchers::path};
 

@@ -44,6 +44,7 @@ impl Upstreams {
         let (nws, geocoding, forecast) =
             (self.nws.uri(), self.geocoding.uri(), self.forecast.uri());
         let mut vars = vec![
+            ("NWS_CONTACT", CONTACT),
             ("NWS_API_BASE_URL", nws.as_str()),
             ("OPEN_METEO_GEOCODING_URL", geocoding.as_str()),
             ("OPEN_METEO_FORECAST_URL", forecast.as_str()),
@@ -52,6 +53,14 @@ impl Upstreams {
         TestApp::spawn_with(&vars).await
     }
 }
+
+/// The contact the tests configure, and the User-Agent it must produce.
+const CONTACT: &str = "weather-tests@example.com";
+const USER_AGENT: &str = concat!(
+    "rust-mcp-functions/",
+    env!("CARGO_PKG_VERSION"),
+    " (weather-tests@example.com)"
+);
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("tests/fixtures").join(name)).unwrap()
