@@ -11,3 +11,6 @@ mod functions_files;
 mod helpers;
 mod protocol;
 mod sdk_clients;
+mod snippets;
+mod snippets_azure;
+mod snippets_contract;
