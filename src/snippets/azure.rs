@@ -31,7 +31,7 @@ fn client_options(config: &AzureStorage) -> ClientOptions {
         // http only when the settings say so (Azurite, a local stand-in).
         .with_allow_http(config.endpoint.starts_with("http://"))
         .with_connect_timeout(Duration::from_secs(5))
-        .with_timeout(Duration::from_secs(30))
+        .with_timeout(Duration::from_secs(20))
 }
 
 /// Builds the client. Cheap and offline: nothing is sent until the first request.

@@ -36,7 +36,7 @@ pub enum SnippetError {
     NotConfigured(String),
 
     #[error(
-        "{backend} failed: {}. The request was retried; try again later.",
+        "{backend} failed: {}. Transient errors were retried; if storage is down, try again later.",
         chain(source)
     )]
     Storage {
@@ -67,5 +67,6 @@ fn chain(error: &object_store::Error) -> String {
         }
         source = cause.source();
     }
-    text
+    // Error bodies are multi-line XML; one line reads better in a tool result and a log.
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

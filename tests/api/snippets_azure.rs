@@ -3,14 +3,17 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{header, method, path, query_param},
 };
 
-use crate::helpers::{
-    AZURITE_KEY, Azurite, Handler, call_tool, mcp_client, result_text, run_handler_to_exit,
+use crate::{
+    helpers::{
+        AZURITE_KEY, Azurite, Handler, call_tool, mcp_client, result_text, run_handler_to_exit,
+    },
+    sdk_clients::{python_client, typescript_client},
 };
 
 #[tokio::test]
@@ -216,4 +219,60 @@ async fn managed_identity_gets_a_token_from_identity_endpoint() {
         "{log}"
     );
     // `expect` counts are verified when the mock servers drop.
+}
+
+/// The four tools through the official TypeScript and Python SDKs, which check each
+/// `structuredContent` against the tool's output schema.
+fn sdk_round_trips(url: &str) {
+    let run = |client: &str, calls: &[(&str, &str)]| match client {
+        "ts" => typescript_client(url, calls),
+        python => python_client(python, url, calls),
+    };
+    for (client, name) in [
+        ("ts", "from-ts"),
+        ("MCP_TEST_PYTHON_MCP1", "from-py1"),
+        ("MCP_TEST_PYTHON_MCP2", "from-py2"),
+    ] {
+        let save =
+            json!({"snippetname": name, "snippet": format!("saved by {client}")}).to_string();
+        let by_name = json!({"snippetname": name}).to_string();
+        let prefix = json!({"prefix": name}).to_string();
+        let report = run(
+            client,
+            &[
+                ("save_snippet", &save),
+                ("get_snippet", &by_name),
+                ("list_snippets", &prefix),
+                ("delete_snippet", &by_name),
+                ("get_snippet", &by_name),
+            ],
+        );
+        let results: Vec<&Value> = report["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["result"])
+            .collect();
+        assert_eq!(
+            results[0]["structuredContent"]["replaced"], false,
+            "{client}: {report}"
+        );
+        assert_eq!(
+            results[1]["structuredContent"]["content"],
+            format!("saved by {client}"),
+            "{client}"
+        );
+        assert_eq!(results[2]["structuredContent"]["total"], 1, "{client}");
+        assert_eq!(results[3]["structuredContent"]["deleted"], true, "{client}");
+        assert_eq!(results[4]["isError"], true, "{client}");
+    }
+}
+
+#[test]
+fn official_sdks_use_the_tools_on_azurite_and_on_the_local_directory() {
+    let azurite = Azurite::start();
+    let on_azurite = Handler::start(&[("AzureWebJobsStorage", &azurite.connection_string())]);
+    sdk_round_trips(&on_azurite.url("/mcp"));
+    let local = Handler::start(&[]);
+    sdk_round_trips(&local.url("/mcp"));
 }

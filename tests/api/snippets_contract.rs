@@ -236,3 +236,19 @@ async fn a_snippet_saved_as_a_blob_by_another_app_is_read_as_is() {
         "print('hi')\n"
     );
 }
+
+#[tokio::test]
+async fn a_refused_request_names_the_status() {
+    let azurite = Azurite::start();
+    let wrong_key = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmc=";
+    let cs = azurite
+        .connection_string()
+        .replace(crate::helpers::AZURITE_KEY, wrong_key);
+    let snippets = snippets_with(&[("AzureWebJobsStorage", &cs)]);
+    let err = snippets.save("x", "y".into(), true).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, SnippetError::Storage { .. }), "{message}");
+    assert!(message.contains("403"), "{message}");
+    assert!(message.contains("AuthorizationFailure"), "{message}");
+    assert!(!message.contains(wrong_key), "{message}");
+}
