@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::{Config, SHUTDOWN_GRACE},
+    config::{Config, SHUTDOWN_GRACE, StorageConfig},
     server::{McpServer, transport},
     snippets::Snippets,
     telemetry,
@@ -53,10 +53,14 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let server = McpServer::new(
-        Weather::new(config.weather.clone()),
-        Snippets::new(config.storage.clone()),
-    );
+    // Building the snippet store does no I/O: storage is reached on first use, so
+    // a storage outage can neither delay nor fail start-up.
+    let snippets = Snippets::new(config.storage.clone());
+    match &config.storage {
+        StorageConfig::Missing { reason } => tracing::warn!("snippet storage: {reason}"),
+        _ => tracing::info!("snippet storage: {}", snippets.description()),
+    }
+    let server = McpServer::new(Weather::new(config.weather.clone()), snippets);
     let mcp_cancel = CancellationToken::new();
     let app = router(&config, server, mcp_cancel.clone());
 

@@ -12,7 +12,7 @@ use std::{fmt, time::Duration};
 
 use url::Url;
 
-pub use storage::StorageConfig;
+pub use storage::{AzureCredentials, AzureStorage, Secret, StorageConfig};
 
 /// The port `cargo run` listens on when the Functions host did not choose one.
 /// It is the port `func start` serves on, so `http://localhost:7071/mcp` works with both.

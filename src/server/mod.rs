@@ -56,7 +56,6 @@ impl McpServer {
         &self.inner.weather
     }
 
-    #[allow(dead_code)] // the snippet tools land next
     pub(crate) fn snippets(&self) -> &Snippets {
         &self.inner.snippets
     }

@@ -1,16 +1,279 @@
-//! Snippet domain: named pieces of text kept in Blob Storage or a local directory.
+//! Snippet domain: named pieces of text kept in Azure Blob Storage (or Azurite), or
+//! in a local directory when no storage is configured. Testable without MCP.
+//!
+//! Layout, shared with the Azure Functions MCP extension samples so each reads what
+//! the other wrote: container `snippets` (`SNIPPETS_CONTAINER`), one blob
+//! `<name>.json` per snippet holding the raw text. The local directory uses the same
+//! file names. Every write is atomic (Blob Storage's Put Blob; locally a temp file
+//! renamed into place by object_store), so a reader never sees half a snippet, and
+//! concurrent saves of one name end with one complete version.
 
+mod azure;
+mod backend;
+mod error;
+mod name;
+
+use bytes::Bytes;
+use object_store::{ObjectMeta, ObjectStoreExt, PutMode, PutPayload, path::Path};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use self::backend::{Backend, PutError};
+pub use self::{
+    error::SnippetError,
+    name::{InvalidName, NAME_RULE, SnippetName},
+};
 use crate::config::StorageConfig;
 
-/// The snippet store shared by all requests.
-#[derive(Debug)]
+/// The largest snippet, in bytes of UTF-8: far below Blob Storage's limits, and
+/// small enough to return in one tool result.
+pub const MAX_SNIPPET_BYTES: usize = 1024 * 1024;
+
+/// At most this many names per `list_snippets` answer; a prefix narrows it.
+pub const LIST_LIMIT: usize = 200;
+
+/// A saved snippet's content and metadata.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Snippet {
+    /// The snippet's name.
+    pub name: String,
+    /// The saved text, exactly as it was saved.
+    pub content: String,
+    /// Size of the text in bytes (UTF-8).
+    pub size_bytes: u64,
+    /// When it was last saved, UTC, RFC 3339 (e.g. 2025-01-31T12:00:00Z).
+    pub last_modified: String,
+}
+
+/// One entry of a listing.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SnippetInfo {
+    pub name: String,
+    /// Size of the text in bytes (UTF-8).
+    pub size_bytes: u64,
+    /// When it was last saved, UTC, RFC 3339.
+    pub last_modified: String,
+}
+
+/// The result of a save.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    pub name: String,
+    /// Size of the saved text in bytes (UTF-8).
+    pub size_bytes: u64,
+    /// True if a snippet of that name existed and was replaced; false if it is new.
+    pub replaced: bool,
+}
+
+/// The snippets whose names start with a prefix, sorted by name.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing {
+    /// At most 200 snippets, sorted by name.
+    pub snippets: Vec<SnippetInfo>,
+    /// How many snippets matched in all; more than listed when `truncated`.
+    pub total: usize,
+    /// True when only the first 200 are listed: pass a longer prefix to see the rest.
+    pub truncated: bool,
+    /// The prefix the names were filtered by, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+/// The result of a delete.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Deleted {
+    pub name: String,
+    /// True if the snippet existed and was deleted; false if there was none.
+    pub deleted: bool,
+}
+
+/// The snippet store shared by all requests. Creating it does no I/O.
 pub struct Snippets {
-    #[allow(dead_code)]
-    config: StorageConfig,
+    backend: Backend,
+    description: String,
+}
+
+impl std::fmt::Debug for Snippets {
+    // Not derived: object_store's Azure credential prints the key in `Debug`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snippets")
+            .field("backend", &self.description)
+            .finish()
+    }
 }
 
 impl Snippets {
     pub fn new(config: StorageConfig) -> Self {
-        Self { config }
+        let description = config.to_string();
+        Self {
+            backend: Backend::new(config),
+            description,
+        }
     }
+
+    /// Which backend is in use, for the start-up log (never includes a key).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Saves `content` under `name`. With `overwrite == false` an existing snippet
+    /// is left untouched and [`SnippetError::AlreadyExists`] returned.
+    pub async fn save(
+        &self,
+        name: &str,
+        content: String,
+        overwrite: bool,
+    ) -> Result<Saved, SnippetError> {
+        let name = SnippetName::parse(name)?;
+        if content.len() > MAX_SNIPPET_BYTES {
+            return Err(SnippetError::TooLarge {
+                size: content.len(),
+            });
+        }
+        let size_bytes = content.len() as u64;
+        let path = Path::from(name.object_name());
+        let payload = PutPayload::from(Bytes::from(content));
+        // Create first (If-None-Match: *), so the answer can say whether a snippet
+        // was replaced, and so overwrite=false is one atomic conditional write.
+        let replaced = match self
+            .backend
+            .put(&path, payload.clone(), PutMode::Create)
+            .await
+        {
+            Ok(()) => false,
+            Err(PutError::Store(object_store::Error::AlreadyExists { .. })) if overwrite => {
+                self.backend
+                    .put(&path, payload, PutMode::Overwrite)
+                    .await
+                    .map_err(|e| self.put_error(e))?;
+                true
+            }
+            Err(PutError::Store(object_store::Error::AlreadyExists { .. })) => {
+                return Err(SnippetError::AlreadyExists {
+                    name: name.to_string(),
+                });
+            }
+            Err(e) => return Err(self.put_error(e)),
+        };
+        Ok(Saved {
+            name: name.to_string(),
+            size_bytes,
+            replaced,
+        })
+    }
+
+    /// Reads one snippet.
+    pub async fn get(&self, name: &str) -> Result<Snippet, SnippetError> {
+        let name = SnippetName::parse(name)?;
+        let store = self.backend.store().await?;
+        let path = Path::from(name.object_name());
+        let not_found = || SnippetError::NotFound {
+            name: name.to_string(),
+        };
+        let result = match store.get(&path).await {
+            Ok(result) => result,
+            // A missing container means no snippets yet.
+            Err(object_store::Error::NotFound { .. }) => return Err(not_found()),
+            Err(e) => return Err(self.storage_error(e)),
+        };
+        let meta = result.meta.clone();
+        if meta.size > MAX_SNIPPET_BYTES as u64 {
+            return Err(SnippetError::StoredTooLarge {
+                name: name.to_string(),
+                size: meta.size,
+            });
+        }
+        let bytes = match result.bytes().await {
+            Ok(bytes) => bytes,
+            // Deleted between the answer's headers and its body (local files).
+            Err(object_store::Error::NotFound { .. }) => return Err(not_found()),
+            Err(e) => return Err(self.storage_error(e)),
+        };
+        let content = String::from_utf8(bytes.to_vec()).map_err(|_| SnippetError::NotText {
+            name: name.to_string(),
+        })?;
+        Ok(Snippet {
+            name: name.to_string(),
+            size_bytes: content.len() as u64,
+            content,
+            last_modified: timestamp(&meta),
+        })
+    }
+
+    /// Lists snippets whose names start with `prefix` (all when `None`), sorted,
+    /// at most [`LIST_LIMIT`]. Blobs that are not `<valid name>.json` are skipped.
+    pub async fn list(&self, prefix: Option<&str>) -> Result<Listing, SnippetError> {
+        let store = self.backend.store().await?;
+        // object_store's prefix is a path segment ("he" does not match "hello.json"),
+        // so everything is listed and filtered here. Names have no '/', so one level
+        // (with a delimiter) is all there is.
+        let objects = match store.list_with_delimiter(None).await {
+            Ok(result) => result.objects,
+            // A missing container means no snippets yet.
+            Err(e) if error::container_missing(&e) => Vec::new(),
+            Err(e) => return Err(self.storage_error(e)),
+        };
+        let prefix = prefix.filter(|p| !p.is_empty());
+        let mut snippets: Vec<SnippetInfo> = objects
+            .iter()
+            .filter_map(|meta| {
+                let name = SnippetName::from_object_name(meta.location.filename()?)?;
+                prefix
+                    .is_none_or(|p| name.as_str().starts_with(p))
+                    .then(|| SnippetInfo {
+                        name: name.to_string(),
+                        size_bytes: meta.size,
+                        last_modified: timestamp(meta),
+                    })
+            })
+            .collect();
+        snippets.sort_by(|a, b| a.name.cmp(&b.name));
+        let total = snippets.len();
+        snippets.truncate(LIST_LIMIT);
+        Ok(Listing {
+            truncated: total > snippets.len(),
+            snippets,
+            total,
+            prefix: prefix.map(str::to_owned),
+        })
+    }
+
+    /// Deletes one snippet. Deleting a missing snippet is not an error: the result
+    /// says nothing was deleted.
+    pub async fn delete(&self, name: &str) -> Result<Deleted, SnippetError> {
+        let name = SnippetName::parse(name)?;
+        let store = self.backend.store().await?;
+        let deleted = match store.delete(&Path::from(name.object_name())).await {
+            Ok(()) => true,
+            Err(object_store::Error::NotFound { .. }) => false,
+            Err(e) => return Err(self.storage_error(e)),
+        };
+        Ok(Deleted {
+            name: name.to_string(),
+            deleted,
+        })
+    }
+
+    fn storage_error(&self, source: object_store::Error) -> SnippetError {
+        SnippetError::Storage {
+            backend: self.backend.label(),
+            source,
+        }
+    }
+
+    fn put_error(&self, error: PutError) -> SnippetError {
+        match error {
+            PutError::Snippet(e) => e,
+            PutError::Store(e) => self.storage_error(e),
+        }
+    }
+}
+
+fn timestamp(meta: &ObjectMeta) -> String {
+    meta.last_modified.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

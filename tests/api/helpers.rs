@@ -271,3 +271,159 @@ pub fn installed_tool(var: &str) -> PathBuf {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Calls a tool through an MCP client and returns its result.
+pub async fn call_tool(
+    client: &RunningService<RoleClient, ClientConfig>,
+    name: &str,
+    arguments: Value,
+) -> rmcp::model::CallToolResult {
+    let arguments = arguments.as_object().cloned().expect("arguments object");
+    client
+        .call_tool(
+            rmcp::model::CallToolRequestParams::new(name.to_owned()).with_arguments(arguments),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{name} failed at the protocol level: {e}"))
+}
+
+/// The text blocks of a tool result, joined.
+pub fn result_text(result: &rmcp::model::CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Azurite's well-known development account key (public, documented by Microsoft).
+pub const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// A real Azurite blob service (installed by `scripts/test.sh`) on 127.0.0.1, on a
+/// port of its own choosing. Killed by PID when dropped, also when a test panics.
+pub struct Azurite {
+    child: Option<Child>,
+    pub port: u16,
+    /// Where it keeps its data; `None` means in memory (lost when it stops).
+    location: Option<PathBuf>,
+}
+
+impl Azurite {
+    /// In memory: fast, and gone when it stops.
+    pub fn start() -> Self {
+        Self::launch(0, None)
+    }
+
+    /// Data in `location`, so a restart (see [`Azurite::restart`]) keeps it.
+    pub fn start_in(location: &std::path::Path) -> Self {
+        Self::launch(0, Some(location.to_owned()))
+    }
+
+    fn launch(port: u16, location: Option<PathBuf>) -> Self {
+        let node = installed_tool("MCP_TEST_NODE");
+        let script = installed_tool("MCP_TEST_NPM_BIN").join("azurite-blob");
+        let mut command = Command::new(node);
+        command.arg(&script).args([
+            "--silent",
+            "--disableTelemetry",
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            &port.to_string(),
+        ]);
+        match &location {
+            Some(dir) => command.arg("--location").arg(dir),
+            None => command.arg("--inMemoryPersistence"),
+        };
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (lines_tx, lines) = std::sync::mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let lines_tx = lines_tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = lines_tx.send(line);
+                }
+            });
+        }
+        let mut azurite = Self {
+            child: Some(child),
+            port,
+            location,
+        };
+        // "Azurite Blob service successfully listens on http://127.0.0.1:37319"
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(remaining) {
+                Ok(line) => {
+                    if let Some(port) = line
+                        .split("listens on http://127.0.0.1:")
+                        .nth(1)
+                        .and_then(|p| p.trim().parse().ok())
+                    {
+                        azurite.port = port;
+                        return azurite;
+                    }
+                    seen.push(line);
+                }
+                Err(_) => panic!("Azurite did not start: {seen:#?}"),
+            }
+        }
+    }
+
+    /// The account URL, as a connection string's `BlobEndpoint`.
+    pub fn blob_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/devstoreaccount1", self.port)
+    }
+
+    /// A full connection string, as `AzureWebJobsStorage` takes it.
+    pub fn connection_string(&self) -> String {
+        format!(
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint={}/;",
+            self.blob_endpoint()
+        )
+    }
+
+    /// Stops it like an operator would (SIGTERM, by PID, so it saves its data; SIGKILL
+    /// if it lingers) and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port (and the same data, with [`Azurite::start_in`]).
+    pub fn restart(&mut self) {
+        self.stop();
+        let restarted = Self::launch(self.port, self.location.clone());
+        *self = restarted;
+    }
+}
+
+impl Drop for Azurite {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

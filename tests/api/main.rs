@@ -11,4 +11,7 @@ mod functions_files;
 mod helpers;
 mod protocol;
 mod sdk_clients;
+mod snippets;
+mod snippets_azure;
+mod snippets_contract;
 mod weather;

@@ -1,0 +1,116 @@
+//! Azure Blob Storage through object_store: building the client from our settings,
+//! and the one call object_store lacks, creating the container.
+
+use std::time::Duration;
+
+use object_store::{
+    BackoffConfig, ClientOptions, RetryConfig,
+    azure::{AzureAuthorizer, MicrosoftAzure, MicrosoftAzureBuilder, split_sas},
+    client::{HttpConnector, HttpRequestBody, ReqwestConnector},
+};
+
+use crate::config::{AzureCredentials, AzureStorage};
+
+/// Bounded retries for transient failures (5xx, 429, connection errors): a tool call
+/// should fail with a clear message within seconds, not object_store's default of
+/// ten retries over three minutes.
+fn retry_config() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            base: 2.0,
+        },
+        max_retries: 3,
+        retry_timeout: Duration::from_secs(15),
+    }
+}
+
+fn client_options(config: &AzureStorage) -> ClientOptions {
+    ClientOptions::new()
+        // http only when the settings say so (Azurite, a local stand-in).
+        .with_allow_http(config.endpoint.starts_with("http://"))
+        .with_connect_timeout(Duration::from_secs(5))
+        .with_timeout(Duration::from_secs(20))
+}
+
+/// Builds the client. Cheap and offline: nothing is sent until the first request.
+pub(super) fn build(config: &AzureStorage) -> object_store::Result<MicrosoftAzure> {
+    let builder = MicrosoftAzureBuilder::new()
+        .with_account(&config.account)
+        .with_container_name(&config.container)
+        .with_endpoint(config.endpoint.clone())
+        .with_retry(retry_config())
+        .with_client_options(client_options(config));
+    // The credential type is forced so `AZURE_*` variables in the environment
+    // cannot silently pick another one.
+    let builder = match &config.credential {
+        AzureCredentials::AccessKey(key) => builder
+            .with_access_key(key.expose())
+            .with_credential_type("access_key"),
+        AzureCredentials::Sas(sas) => builder
+            .with_sas_authorization(split_sas(sas.expose())?)
+            .with_credential_type("sas_token"),
+        AzureCredentials::ManagedIdentity {
+            client_id,
+            endpoint,
+        } => {
+            let mut builder = builder.with_credential_type("managed_identity");
+            if let Some(client_id) = client_id {
+                builder = builder.with_client_id(client_id);
+            }
+            // `MicrosoftAzureBuilder::new()` does not read IDENTITY_ENDPOINT; without
+            // it the token request goes to the VM metadata address, which Functions
+            // does not serve. IDENTITY_HEADER is read by object_store per request.
+            if let Some(endpoint) = endpoint {
+                builder = builder.with_msi_endpoint(endpoint);
+            }
+            builder
+        }
+        AzureCredentials::AzureCli => builder
+            .with_use_azure_cli(true)
+            .with_credential_type("azure_cli"),
+    };
+    builder.build()
+}
+
+/// Creates the container (`PUT ?restype=container`), signed with the store's own
+/// credential. "Already exists" (409) counts as success: another instance won the race.
+pub(super) async fn create_container(
+    store: &MicrosoftAzure,
+    config: &AzureStorage,
+) -> object_store::Result<()> {
+    let credential = store.credentials().get_credential().await?;
+    let url = format!("{}/{}?restype=container", config.endpoint, config.container);
+    let mut request = http::Request::builder()
+        .method(http::Method::PUT)
+        .uri(&url)
+        .header(http::header::CONTENT_LENGTH, "0")
+        .body(HttpRequestBody::empty())
+        .map_err(generic)?;
+    AzureAuthorizer::new(&credential, &config.account).try_authorize(&mut request)?;
+    let client = ReqwestConnector::default().connect(&client_options(config))?;
+    let response = client.execute(request).await.map_err(generic)?;
+    let status = response.status();
+    if status == http::StatusCode::CREATED || status == http::StatusCode::CONFLICT {
+        tracing::info!(container = %config.container, "created the snippet container");
+        return Ok(());
+    }
+    let code = response
+        .headers()
+        .get("x-ms-error-code")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no error code")
+        .to_owned();
+    Err(generic(format!(
+        "the container {:?} does not exist, and creating it was refused: {status} {code}",
+        config.container
+    )))
+}
+
+fn generic(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> object_store::Error {
+    object_store::Error::Generic {
+        store: "MicrosoftAzure",
+        source: source.into(),
+    }
+}

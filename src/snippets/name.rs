@@ -1,0 +1,144 @@
+//! Snippet names: one strict rule, so no name can escape the container or the
+//! directory, and a name maps to the same blob and the same file everywhere.
+
+use std::fmt;
+
+/// The rule, as the model and the README read it.
+pub const NAME_RULE: &str = "1 to 128 characters: letters A-Z a-z, digits, '.', '_' and '-', \
+starting with a letter or digit, with no '..' and not ending in '.'";
+
+const MAX_LEN: usize = 128;
+
+/// A validated snippet name, e.g. `build-notes` or `v1.2_release`.
+///
+/// Why so strict: a `/` would create virtual directories (and, locally, escape
+/// into subdirectories); `%`, spaces and non-ASCII are percent-encoded by
+/// object_store, so the blob name would differ from the snippet name; a leading
+/// `.` would hide the file locally; `..` and a trailing `.` are path tricks
+/// Windows and some tools treat specially. Names are case-sensitive, as blob
+/// names are (on a case-insensitive disk, `Notes` and `notes` are one file).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SnippetName(String);
+
+/// Why a name was refused; the message names the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name:?} is not a valid snippet name: {problem}. A snippet name is {NAME_RULE}.")]
+pub struct InvalidName {
+    pub name: String,
+    pub problem: &'static str,
+}
+
+impl SnippetName {
+    pub fn parse(name: &str) -> Result<Self, InvalidName> {
+        let problem = if name.is_empty() {
+            Some("it is empty")
+        } else if name.len() > MAX_LEN {
+            Some("it is longer than 128 characters")
+        } else if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        {
+            Some(match c {
+                '/' | '\\' => "it contains a path separator",
+                ' ' => "it contains a space",
+                _ => "it contains a character that is not allowed",
+            })
+        } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            Some("it must start with a letter or digit")
+        } else if name.contains("..") {
+            Some("it contains '..'")
+        } else if name.ends_with('.') {
+            Some("it ends in '.'")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(InvalidName {
+                name: name.to_owned(),
+                problem,
+            }),
+            None => Ok(Self(name.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The blob (and file) name: `<name>.json`, as the Azure Functions MCP samples
+    /// store snippets, so each can read what the other wrote.
+    pub fn object_name(&self) -> String {
+        format!("{}{OBJECT_SUFFIX}", self.0)
+    }
+
+    /// The snippet name of a blob or file, if it is one this server could have written.
+    pub fn from_object_name(object: &str) -> Option<Self> {
+        Self::parse(object.strip_suffix(OBJECT_SUFFIX)?).ok()
+    }
+}
+
+const OBJECT_SUFFIX: &str = ".json";
+
+impl fmt::Display for SnippetName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_names() {
+        for name in [
+            "a",
+            "build-notes",
+            "v1.2_release",
+            "A9",
+            &"x".repeat(128),
+            "notes.json",
+        ] {
+            assert_eq!(SnippetName::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn refuses_paths_tricks_and_oddities_naming_the_rule() {
+        for name in [
+            "",
+            "../x",
+            "a/b",
+            "a\\b",
+            "%2e%2e",
+            ".hidden",
+            "trailing.",
+            "a..b",
+            "..",
+            "with space",
+            "ünïcode",
+            "-dash",
+            "_under",
+            &"x".repeat(129),
+            "a\nb",
+            "a:b",
+        ] {
+            let err = SnippetName::parse(name).unwrap_err();
+            assert!(err.to_string().contains(NAME_RULE), "{err}");
+        }
+        assert_eq!(
+            SnippetName::parse("../x").unwrap_err().problem,
+            "it contains a path separator"
+        );
+    }
+
+    #[test]
+    fn maps_to_and_from_json_objects() {
+        let name = SnippetName::parse("hello").unwrap();
+        assert_eq!(name.object_name(), "hello.json");
+        assert_eq!(SnippetName::from_object_name("hello.json"), Some(name));
+        assert_eq!(SnippetName::from_object_name("hello.txt"), None);
+        assert_eq!(SnippetName::from_object_name(".json"), None);
+        assert_eq!(SnippetName::from_object_name("bad name.json"), None);
+    }
+}

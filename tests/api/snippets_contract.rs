@@ -1,0 +1,254 @@
+//! One contract for every snippet backend, run against a local directory and real
+//! Azurite: what the tools promise must not depend on where snippets live.
+
+use std::{collections::HashMap, sync::Arc};
+
+use rust_mcp_functions::{
+    config::Config,
+    snippets::{LIST_LIMIT, MAX_SNIPPET_BYTES, SnippetError, Snippets},
+};
+
+use crate::helpers::Azurite;
+
+pub fn snippets_with(vars: &[(&str, &str)]) -> Snippets {
+    let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+    let config = Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())).unwrap();
+    Snippets::new(config.storage)
+}
+
+async fn contract(snippets: Arc<Snippets>) {
+    // Nothing yet (on Azurite the container does not even exist).
+    let listing = snippets.list(None).await.unwrap();
+    assert_eq!(listing.total, 0);
+    assert!(matches!(
+        snippets.get("hello").await,
+        Err(SnippetError::NotFound { .. })
+    ));
+
+    // Create, then replace.
+    let saved = snippets.save("hello", "first".into(), true).await.unwrap();
+    assert!(!saved.replaced);
+    assert_eq!(saved.size_bytes, 5);
+    let saved = snippets
+        .save("hello", "second ✓".into(), true)
+        .await
+        .unwrap();
+    assert!(saved.replaced);
+    let got = snippets.get("hello").await.unwrap();
+    assert_eq!(got.content, "second ✓");
+    assert_eq!(got.size_bytes, "second ✓".len() as u64);
+    assert_eq!(got.last_modified.len(), "2025-01-31T12:00:00Z".len());
+    assert!(got.last_modified.ends_with('Z'), "{}", got.last_modified);
+
+    // Create-only: an existing snippet is left alone; a new one is created.
+    let err = snippets
+        .save("hello", "third".into(), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::AlreadyExists { .. }), "{err}");
+    assert!(err.to_string().contains("overwrite=true"), "{err}");
+    assert_eq!(snippets.get("hello").await.unwrap().content, "second ✓");
+    assert!(
+        !snippets
+            .save("help", String::new(), false)
+            .await
+            .unwrap()
+            .replaced
+    );
+    assert_eq!(snippets.get("help").await.unwrap().content, "");
+
+    // Listing: sorted, with a plain string prefix ("he" matches "hello").
+    snippets.save("Zeta", "z".into(), true).await.unwrap();
+    snippets.save("alpha.v1", "a".into(), true).await.unwrap();
+    let names = |l: &rust_mcp_functions::snippets::Listing| {
+        l.snippets
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let all = snippets.list(None).await.unwrap();
+    assert_eq!(names(&all), ["Zeta", "alpha.v1", "hello", "help"]);
+    assert!(!all.truncated);
+    let he = snippets.list(Some("hel")).await.unwrap();
+    assert_eq!(names(&he), ["hello", "help"]);
+    assert_eq!(he.snippets[0].size_bytes, "second ✓".len() as u64);
+    assert_eq!(snippets.list(Some("nope")).await.unwrap().total, 0);
+
+    // Bad input is refused before anything is written.
+    for bad in [
+        "../x",
+        "a/b",
+        "%2e%2e",
+        ".hidden",
+        "trailing.",
+        &"x".repeat(129),
+    ] {
+        let err = snippets.save(bad, "x".into(), true).await.unwrap_err();
+        assert!(matches!(err, SnippetError::InvalidName(_)), "{bad}: {err}");
+        assert!(matches!(
+            snippets.get(bad).await,
+            Err(SnippetError::InvalidName(_))
+        ));
+        assert!(matches!(
+            snippets.delete(bad).await,
+            Err(SnippetError::InvalidName(_))
+        ));
+    }
+    let err = snippets
+        .save("big", "x".repeat(MAX_SNIPPET_BYTES + 1), true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::TooLarge { .. }), "{err}");
+    assert!(matches!(
+        snippets.get("big").await,
+        Err(SnippetError::NotFound { .. })
+    ));
+    let max = snippets
+        .save("max", "y".repeat(MAX_SNIPPET_BYTES), true)
+        .await
+        .unwrap();
+    assert_eq!(max.size_bytes, MAX_SNIPPET_BYTES as u64);
+    assert_eq!(
+        snippets.get("max").await.unwrap().content.len(),
+        MAX_SNIPPET_BYTES
+    );
+    assert_eq!(names(&snippets.list(None).await.unwrap()).len(), 5);
+
+    // Concurrent saves of one name end with one complete version, never a mix.
+    let versions: Vec<String> = (0..8)
+        .map(|i| char::from(b'a' + i).to_string().repeat(256 * 1024))
+        .collect();
+    let tasks: Vec<_> = versions
+        .iter()
+        .map(|content| {
+            let snippets = Arc::clone(&snippets);
+            let content = content.clone();
+            tokio::spawn(async move { snippets.save("race", content, true).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let winner = snippets.get("race").await.unwrap().content;
+    assert!(
+        versions.contains(&winner),
+        "a mixed or partial version was stored"
+    );
+
+    // Concurrent create-only saves: exactly one wins.
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let snippets = Arc::clone(&snippets);
+            tokio::spawn(async move { snippets.save("once", format!("v{i}"), false).await })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(SnippetError::AlreadyExists { .. }) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(created, 1);
+
+    // Delete, and delete again.
+    assert!(snippets.delete("hello").await.unwrap().deleted);
+    assert!(!snippets.delete("hello").await.unwrap().deleted);
+    assert!(matches!(
+        snippets.get("hello").await,
+        Err(SnippetError::NotFound { .. })
+    ));
+
+    // Many snippets: capped, with the total, and a prefix narrows it.
+    let tasks: Vec<_> = (0..LIST_LIMIT + 5)
+        .map(|i| {
+            let snippets = Arc::clone(&snippets);
+            tokio::spawn(async move {
+                snippets
+                    .save(&format!("bulk-{i:03}"), "b".into(), true)
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let bulk = snippets.list(Some("bulk-")).await.unwrap();
+    assert_eq!(bulk.total, LIST_LIMIT + 5);
+    assert_eq!(bulk.snippets.len(), LIST_LIMIT);
+    assert!(bulk.truncated);
+    assert_eq!(bulk.snippets[0].name, "bulk-000");
+    let narrow = snippets.list(Some("bulk-20")).await.unwrap();
+    assert_eq!(narrow.total, 5);
+    assert!(!narrow.truncated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_directory_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("not-yet-created");
+    let snippets = snippets_with(&[("SNIPPETS_DIR", root.to_str().unwrap())]);
+    contract(Arc::new(snippets)).await;
+
+    // Same layout as Blob Storage: <dir>/<name>.json holding the raw text, and no
+    // temporary files left behind.
+    assert_eq!(std::fs::read_to_string(root.join("help.json")).unwrap(), "");
+    assert_eq!(
+        std::fs::read_to_string(root.join("Zeta.json")).unwrap(),
+        "z"
+    );
+    let stray: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.ends_with(".json"))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn azurite_keeps_the_contract() {
+    let azurite = Azurite::start();
+    let snippets = snippets_with(&[("AzureWebJobsStorage", &azurite.connection_string())]);
+    contract(Arc::new(snippets)).await;
+}
+
+#[tokio::test]
+async fn files_that_are_not_snippets_are_not_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["notes.txt", ".hidden.json", "bad name.json", "ok.json"] {
+        std::fs::write(dir.path().join(file), "x").unwrap();
+    }
+    let snippets = snippets_with(&[("SNIPPETS_DIR", dir.path().to_str().unwrap())]);
+    let listing = snippets.list(None).await.unwrap();
+    let names: Vec<_> = listing.snippets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["ok"]);
+}
+
+#[tokio::test]
+async fn a_snippet_saved_as_a_blob_by_another_app_is_read_as_is() {
+    // The Functions samples write `<name>.json` holding the raw text; so do we.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("from-sample.json"), "print('hi')\n").unwrap();
+    let snippets = snippets_with(&[("SNIPPETS_DIR", dir.path().to_str().unwrap())]);
+    assert_eq!(
+        snippets.get("from-sample").await.unwrap().content,
+        "print('hi')\n"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_request_names_the_status() {
+    let azurite = Azurite::start();
+    let wrong_key = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmc=";
+    let cs = azurite
+        .connection_string()
+        .replace(crate::helpers::AZURITE_KEY, wrong_key);
+    let snippets = snippets_with(&[("AzureWebJobsStorage", &cs)]);
+    let err = snippets.save("x", "y".into(), true).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, SnippetError::Storage { .. }), "{message}");
+    assert!(message.contains("403"), "{message}");
+    assert!(message.contains("AuthorizationFailure"), "{message}");
+    assert!(!message.contains(wrong_key), "{message}");
+}
