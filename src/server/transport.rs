@@ -21,14 +21,16 @@ use axum::{
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use rmcp::transport::streamable_http_server::{
-    StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
+use rmcp::{
+    ServerHandler,
+    transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
+    },
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::McpServer;
 use crate::telemetry::McpCall;
 
 /// The largest request body accepted, as rmcp's own default. Snippets are capped
@@ -37,12 +39,18 @@ pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Builds the `/mcp` router. `cancel` ends in-flight MCP requests; the caller
 /// fires it only after the shutdown grace period, so a SIGTERM lets them finish.
-pub fn router(
-    server: McpServer,
+///
+/// Generic over the handler so the conformance tests serve their fixture server
+/// through exactly this transport; the binary passes [`super::McpServer`].
+pub fn router<S>(
+    server: S,
     allowed_hosts: Vec<String>,
     allowed_origins: Vec<String>,
     cancel: CancellationToken,
-) -> axum::Router {
+) -> axum::Router
+where
+    S: ServerHandler + Clone + Send + Sync + 'static,
+{
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)

@@ -5,10 +5,10 @@
 
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     net::SocketAddr,
     path::PathBuf,
-    process::{Child, Command, ExitStatus, Stdio},
+    process::{Child, Command, ExitStatus, Output, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -19,7 +19,7 @@ use rmcp::{
     service::RunningService,
     transport::StreamableHttpClientTransport,
 };
-use rust_mcp_functions::{app, config::Config};
+use rust_mcp_functions::{app, config::Config, server::transport};
 use serde_json::Value;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -270,4 +270,108 @@ pub fn installed_tool(var: &str) -> PathBuf {
 /// The repository root, for files the tests read (host.json, tests/clients/...).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Any `rmcp` handler served through the real `/mcp` transport
+/// ([`transport::router`]) on an ephemeral loopback port, with the real server's
+/// default Host and Origin allow-lists. Stopped when dropped.
+pub struct ServedHandler {
+    pub addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServedHandler {
+    pub async fn start<S>(server: S) -> Self
+    where
+        S: rmcp::ServerHandler + Clone + Send + Sync + 'static,
+    {
+        let config = Config::from_lookup(|_| None).unwrap();
+        let stop = CancellationToken::new();
+        let router = transport::router(
+            server,
+            config.allowed_hosts,
+            config.allowed_origins,
+            stop.child_token(),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop.clone().cancelled_owned())
+                .into_future(),
+        );
+        Self { addr, stop, task }
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+}
+
+impl Drop for ServedHandler {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.task.abort();
+    }
+}
+
+/// A command that runs an npm-installed tool (`tests/npm/node_modules/.bin/<name>`)
+/// with the pinned Node 22, which also comes first in the child's `PATH`.
+pub fn npm_tool(name: &str) -> Command {
+    let node = installed_tool("MCP_TEST_NODE");
+    let script = installed_tool("MCP_TEST_NPM_BIN").join(name);
+    assert!(
+        script.exists(),
+        "{} is missing: run scripts/test.sh",
+        script.display()
+    );
+    let node_dir = node.parent().unwrap().to_owned();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(std::iter::once(node_dir).chain(std::env::split_paths(&path)))
+        .unwrap();
+    let mut command = Command::new(node);
+    command.arg(script).env("PATH", path);
+    command
+}
+
+/// Runs `command` to completion with a bound on its run time: on timeout the child
+/// is killed by PID and the test fails with what it printed so far.
+pub fn run_bounded(mut command: Command, timeout: Duration) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let read = |stream: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = BufReader::new(stream).read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{command:?} did not finish within {timeout:?}:\n{}\n{}",
+                String::from_utf8_lossy(&stdout.join().unwrap()),
+                String::from_utf8_lossy(&stderr.join().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
 }
