@@ -18,8 +18,13 @@ use crate::helpers::{Handler, ServedHandler, mcp_client, npm_tool, repo_root, ru
 
 pub use fixtures::Fixtures;
 
-/// Runs a conformance CLI (`conformance` = 0.1.16, `conformance-next` = 0.2 alpha)
-/// in server mode and fails the test, printing its output, unless it exits 0.
+/// The suite's active release (0.1.16) and its 0.2 pre-release, which adds the
+/// 2026-07-28 revision (installed under the npm alias `conformance-next`).
+const SUITE: &str = ".bin/conformance";
+const SUITE_NEXT: &str = "conformance-next/dist/index.js";
+
+/// Runs a conformance CLI in server mode and fails the test, printing its output,
+/// unless it exits 0.
 fn conformance(bin: &str, url: &str, args: &[&str]) -> String {
     let mut command: Command = npm_tool(bin);
     command.args(["server", "--url", url]).args(args);
@@ -66,7 +71,7 @@ async fn active_suite_passes_against_the_conformance_server_with_the_baseline() 
     let baseline = repo_root().join("tests/conformance/baseline.yml");
     let output = run_blocking(move || {
         conformance(
-            "conformance",
+            SUITE,
             &url,
             &["--expected-failures", baseline.to_str().unwrap()],
         )
@@ -87,11 +92,7 @@ fn fixture_free_scenarios_pass_against_the_real_binary() {
         "tools-list",
         "dns-rebinding-protection",
     ] {
-        let output = conformance(
-            "conformance",
-            &handler.url("/mcp"),
-            &["--scenario", scenario],
-        );
+        let output = conformance(SUITE, &handler.url("/mcp"), &["--scenario", scenario]);
         assert_all_checks_passed(scenario, &output);
     }
 }
@@ -109,4 +110,91 @@ fn assert_all_checks_passed(scenario: &str, output: &str) {
         passed == total && passed != "0" && rest.contains(" 0 failed"),
         "{scenario}: {line}\n{output}"
     );
+}
+
+/// The 2026-07-28 revision (SEP-2575: no initialize, `server/discover`, per-request
+/// `_meta`), which rmcp serves on the same endpoint as the older revisions.
+#[tokio::test(flavor = "multi_thread")]
+async fn stateless_2026_07_28_scenario_passes_against_the_conformance_server() {
+    let fixtures = ServedHandler::start(Fixtures).await;
+    let url = fixtures.mcp_url();
+    let output =
+        run_blocking(move || conformance(SUITE_NEXT, &url, &["--scenario", "server-stateless"]))
+            .await;
+    assert_all_checks_passed("server-stateless", &output);
+}
+
+/// The real binary fails exactly these checks of `server-stateless`; any other
+/// failure, or one of these starting to pass, fails the test.
+const BINARY_2026_07_28_FAILURES: &[(&str, &str)] = &[
+    (
+        "sep-2575-server-declares-prompts-in-discover",
+        "rmcp answers prompts/list with an empty list although the server declares no prompts \
+         capability; the suite reads that as undeclared prompt support",
+    ),
+    (
+        "sep-2575-server-rejects-undeclared-capability",
+        "needs the diagnostic tool test_missing_capability, which only the conformance server has",
+    ),
+    (
+        "sep-2575-missing-capability-http-400",
+        "needs the diagnostic tool test_missing_capability",
+    ),
+    (
+        "sep-2575-http-server-no-independent-requests-on-stream",
+        "needs the diagnostic tool test_streaming_elicitation",
+    ),
+    (
+        "sep-2575-server-no-log-without-loglevel",
+        "needs the diagnostic tool test_logging_tool",
+    ),
+];
+
+#[test]
+fn stateless_2026_07_28_scenario_against_the_real_binary_fails_only_untestable_checks() {
+    let handler = Handler::start(&[]);
+    let mut command = npm_tool(SUITE_NEXT);
+    command.args([
+        "server",
+        "--url",
+        &handler.url("/mcp"),
+        "--scenario",
+        "server-stateless",
+    ]);
+    let output = run_bounded(command, Duration::from_secs(300));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    // Check lines look like `<time> [<check id>   ] SUCCESS|FAILURE|SKIPPED <text>`.
+    let status_of = |line: &str| -> Option<(String, String)> {
+        let line = strip_ansi(line);
+        let (_, rest) = line.split_once('[')?;
+        let (id, rest) = rest.split_once(']')?;
+        let status = rest.split_whitespace().next()?.to_owned();
+        Some((id.trim().to_owned(), status))
+    };
+    let checks: Vec<(String, String)> = text.lines().filter_map(status_of).collect();
+    let failed: BTreeSet<&str> = checks
+        .iter()
+        .filter(|(_, status)| status == "FAILURE")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let expected: BTreeSet<&str> = BINARY_2026_07_28_FAILURES
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(failed, expected, "{text}");
+    let passed = checks.iter().filter(|(_, s)| s == "SUCCESS").count();
+    assert!(passed >= 20, "only {passed} checks passed:\n{text}");
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -316,11 +316,12 @@ impl Drop for ServedHandler {
     }
 }
 
-/// A command that runs an npm-installed tool (`tests/npm/node_modules/.bin/<name>`)
-/// with the pinned Node 22, which also comes first in the child's `PATH`.
-pub fn npm_tool(name: &str) -> Command {
+/// A command that runs an npm-installed script, given by its path under
+/// `tests/npm/node_modules` (e.g. `.bin/mcp-inspector`), with the pinned Node 22,
+/// which also comes first in the child's `PATH`.
+pub fn npm_tool(script: &str) -> Command {
     let node = installed_tool("MCP_TEST_NODE");
-    let script = installed_tool("MCP_TEST_NPM_BIN").join(name);
+    let script = installed_tool("MCP_TEST_NPM_BIN").join("..").join(script);
     assert!(
         script.exists(),
         "{} is missing: run scripts/test.sh",

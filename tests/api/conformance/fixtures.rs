@@ -48,6 +48,10 @@ pub const TOOLS: &[&str] = &[
     "test_elicitation",
     "test_elicitation_sep1034_defaults",
     "test_elicitation_sep1330_enums",
+    // Diagnostic tools of the 2026-07-28 `server-stateless` scenario (suite 0.2).
+    "test_missing_capability",
+    "test_logging_tool",
+    "test_streaming_elicitation",
 ];
 
 const STATELESS: &str = "This server is stateless: it cannot send a request to the client \
@@ -78,8 +82,12 @@ impl Fixtures {
             .collect()
     }
 
-    async fn call(&self, name: &str, context: &RequestContext<RoleServer>) -> Value {
-        match name {
+    async fn call(
+        &self,
+        name: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Value, McpError> {
+        Ok(match name {
             "test_simple_text" => {
                 json!({"content": [{"type": "text", "text": "This is a simple text response for testing."}]})
             }
@@ -141,15 +149,38 @@ impl Fixtures {
             }
             "test_error_handling" => json!({"isError": true, "content": [{"type": "text",
                 "text": "This tool intentionally returns an error for testing"}]}),
+            "test_missing_capability" => {
+                // Needs `sampling`; 2026-07-28 clients declare capabilities per request.
+                let capabilities = context.meta.client_capabilities();
+                if capabilities.is_none_or(|c| c.sampling.is_none()) {
+                    return Err(McpError::missing_required_client_capability(from(
+                        json!({"sampling": {}}),
+                    )));
+                }
+                json!({"isError": true, "content": [{"type": "text", "text": STATELESS}]})
+            }
+            "test_logging_tool" => {
+                // 2026-07-28: log only when the request asked for it in `_meta`.
+                if let Some(level) = context.meta.log_level() {
+                    let _ = context
+                        .peer
+                        .notify_logging_message(LoggingMessageNotificationParam::new(
+                            level,
+                            json!("test_logging_tool ran"),
+                        ))
+                        .await;
+                }
+                json!({"content": [{"type": "text", "text": "Logging tool executed"}]})
+            }
             _ => json!({"isError": true, "content": [{"type": "text", "text": STATELESS}]}),
-        }
+        })
     }
 }
 
 impl ServerHandler for Fixtures {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(from(json!({
-            "tools": {}, "resources": {"subscribe": true}, "prompts": {},
+            "tools": {}, "resources": {}, "prompts": {},
             "logging": {}, "completions": {}
         })))
         .with_server_info(Implementation::new("rust-mcp-functions-conformance", "0"))
@@ -178,7 +209,7 @@ impl ServerHandler for Fixtures {
                 None,
             ));
         }
-        let result: CallToolResult = from(self.call(&request.name, &context).await);
+        let result: CallToolResult = from(self.call(&request.name, &context).await?);
         Ok(result.into())
     }
 
@@ -261,7 +292,8 @@ impl ServerHandler for Fixtures {
         _request: SubscribeRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        // Accepted; a stateless server has no stream to send updates on later.
+        // Accepted for clients that subscribe anyway. `subscribe` is not declared:
+        // a stateless server has no stream to send updates on later.
         Ok(())
     }
 
