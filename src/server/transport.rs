@@ -59,6 +59,11 @@ where
         .with_allowed_origins(allowed_origins)
         .with_max_request_body_bytes(MAX_REQUEST_BODY_BYTES)
         .with_cancellation_token(cancel);
+    let versions: Arc<[String]> = server
+        .supported_protocol_versions()
+        .iter()
+        .map(|v| v.as_str().to_owned())
+        .collect();
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(NeverSessionManager::default()),
@@ -67,7 +72,32 @@ where
     axum::Router::new()
         .route_service("/mcp", service.clone())
         .route_service("/mcp/", service)
+        .layer(middleware::from_fn(move |request, next| {
+            supported_versions_only(Arc::clone(&versions), request, next)
+        }))
         .layer(middleware::from_fn(jsonrpc_errors))
+}
+
+/// rmcp checks `MCP-Protocol-Version` against every revision it knows; this
+/// narrows the check to the ones the handler supports, with rmcp's status and text.
+async fn supported_versions_only(
+    versions: Arc<[String]>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let header = request.headers().get("mcp-protocol-version");
+    if request.method() == http::Method::POST
+        && let Some(value) = header.and_then(|v| v.to_str().ok())
+        && !versions.iter().any(|v| v == value)
+    {
+        return jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            -32000,
+            &format!("Bad Request: Unsupported MCP-Protocol-Version: {value}"),
+        );
+    }
+    next.run(request).await
 }
 
 /// What the peek found in a POST body.

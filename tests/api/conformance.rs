@@ -16,7 +16,7 @@ use std::{collections::BTreeSet, process::Command, time::Duration};
 
 use crate::helpers::{Handler, ServedHandler, mcp_client, npm_tool, repo_root, run_bounded};
 
-pub use fixtures::Fixtures;
+pub use fixtures::{Fixtures, PNG};
 
 /// The suite's active release (0.1.16) and its 0.2 pre-release, which adds the
 /// 2026-07-28 revision (installed under the npm alias `conformance-next`).

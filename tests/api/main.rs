@@ -12,3 +12,4 @@ mod functions_files;
 mod helpers;
 mod protocol;
 mod sdk_clients;
+mod tool_table;
