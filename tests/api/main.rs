@@ -10,6 +10,8 @@ mod binary;
 mod conformance;
 mod functions_files;
 mod helpers;
+mod inspector;
 mod protocol;
+mod revisions;
 mod sdk_clients;
 mod tool_table;
