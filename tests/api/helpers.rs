@@ -294,6 +294,15 @@ impl ServedHandler {
             config.allowed_origins,
             stop.child_token(),
         );
+        Self::serve(router, stop).await
+    }
+
+    /// Serves any router (e.g. a header echo) the same way.
+    pub async fn start_router(router: axum::Router) -> Self {
+        Self::serve(router, CancellationToken::new()).await
+    }
+
+    async fn serve(router: axum::Router, stop: CancellationToken) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(
@@ -374,5 +383,89 @@ pub fn run_bounded(mut command: Command, timeout: Duration) -> Output {
         status,
         stdout: stdout.join().unwrap(),
         stderr: stderr.join().unwrap(),
+    }
+}
+
+/// A free loopback port (bound, read, released) for processes that cannot be
+/// told to pick their own and report it.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Debian's nginx configured from `tests/nginx/functions-host.conf.template`: a
+/// foreground process with its config, pid file and logs in a temp dir, listening
+/// on a free loopback port. Killed by PID when dropped.
+pub struct Nginx {
+    child: Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+/// The public host name the proxy tests pretend the app has.
+pub const PUBLIC_HOST: &str = "myapp.azurewebsites.net";
+
+impl Nginx {
+    /// Proxies to `127.0.0.1:upstream_port`, sending `Host: upstream_host`.
+    pub fn start(upstream_port: u16, upstream_host: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().display().to_string();
+        let port = free_port();
+        let template =
+            std::fs::read_to_string(repo_root().join("tests/nginx/functions-host.conf.template"))
+                .unwrap();
+        let config = template
+            .replace("{{PREFIX}}", &prefix)
+            .replace("{{LISTEN_PORT}}", &port.to_string())
+            .replace("{{UPSTREAM_PORT}}", &upstream_port.to_string())
+            .replace("{{UPSTREAM_HOST}}", upstream_host)
+            .replace("{{PUBLIC_HOST}}", PUBLIC_HOST);
+        assert!(!config.contains("{{"), "unfilled placeholder:\n{config}");
+        let config_path = dir.path().join("nginx.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .expect("nginx is not installed: run scripts/test.sh (it installs Debian's nginx)");
+        let child = Command::new(binary)
+            .args(["-p", &prefix, "-e", &format!("{prefix}/error.log"), "-c"])
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut nginx = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = nginx.child.try_wait() {
+                panic!("nginx exited with {status}: {}", nginx.error_log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen: {}",
+                nginx.error_log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        nginx
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

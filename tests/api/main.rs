@@ -12,6 +12,7 @@ mod functions_files;
 mod helpers;
 mod inspector;
 mod protocol;
+mod proxy;
 mod revisions;
 mod sdk_clients;
 mod tool_table;
