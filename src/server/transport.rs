@@ -7,8 +7,14 @@
 //! changes is the answers rmcp gives as plain text: a malformed body becomes a
 //! JSON-RPC parse error (`-32700`, HTTP 400), a batch an invalid-request error
 //! (batches are not part of the streamable-HTTP transport since 2025-06-18), and
-//! other refusals keep their status with a JSON-RPC body clients can parse. The
-//! peek also names the MCP method and tool for the request log.
+//! other refusals keep their status with a JSON-RPC body clients can parse, with
+//! the request's `id` when it is known and `null` otherwise. The peek also names the
+//! MCP method and tool for the request log.
+//!
+//! One check is added: `MCP-Protocol-Version` must name a revision the handler
+//! supports ([`ServerHandler::supported_protocol_versions`]), where rmcp accepts any
+//! revision it knows. It runs before rmcp's Host check, so a request that fails
+//! both gets 400 rather than 403; either way it is refused.
 
 use std::{borrow::Cow, sync::Arc, time::Duration};
 
@@ -79,7 +85,8 @@ where
 }
 
 /// rmcp checks `MCP-Protocol-Version` against every revision it knows; this
-/// narrows the check to the ones the handler supports, with rmcp's status and text.
+/// narrows the check to the ones the handler supports. It answers as rmcp does
+/// (400, plain text), so [`jsonrpc_errors`] wraps it with the request's id.
 async fn supported_versions_only(
     versions: Arc<[String]>,
     request: Request,
@@ -90,12 +97,11 @@ async fn supported_versions_only(
         && let Some(value) = header.and_then(|v| v.to_str().ok())
         && !versions.iter().any(|v| v == value)
     {
-        return jsonrpc_error(
+        return (
             StatusCode::BAD_REQUEST,
-            None,
-            -32000,
-            &format!("Bad Request: Unsupported MCP-Protocol-Version: {value}"),
-        );
+            format!("Bad Request: Unsupported MCP-Protocol-Version: {value}"),
+        )
+            .into_response();
     }
     next.run(request).await
 }
@@ -193,6 +199,8 @@ async fn jsonrpc_errors(request: Request, next: Next) -> Response {
                 wrapped
             }
         }
+    } else if status.is_client_error() {
+        with_id(response).await
     } else {
         response
     };
@@ -253,6 +261,28 @@ fn peek(bytes: &Bytes) -> Peek {
             call: McpCall::default(),
         },
         Err(e) => Peek::Malformed(e.to_string()),
+    }
+}
+
+/// Some of rmcp's JSON refusals (e.g. to a JSON-RPC response POSTed to a stateless
+/// server) have no `id`, which JSON-RPC requires on every error response: add
+/// `"id": null`, as for any error whose request id is unknown.
+async fn with_id(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(collected) = Limited::new(body, 64 * 1024).collect().await else {
+        return jsonrpc_error(parts.status, None, -32000, "Request refused");
+    };
+    let bytes = collected.to_bytes();
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(mut error))
+            if error.contains_key("error") && !error.contains_key("id") =>
+        {
+            error.insert("id".to_owned(), Value::Null);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let body = serde_json::to_vec(&error).unwrap_or_else(|_| bytes.to_vec());
+            Response::from_parts(parts, Body::from(body))
+        }
+        _ => Response::from_parts(parts, Body::from(bytes)),
     }
 }
 

@@ -49,6 +49,13 @@ async fn inspector_lists_tools_and_calls_every_tool() {
             .collect();
         let table = valid_calls();
         assert_eq!(names.len(), table.len(), "{names:?}");
+        for call in &table {
+            assert!(
+                names.contains(&call.tool),
+                "{} not listed: {names:?}",
+                call.tool
+            );
+        }
 
         for call in table {
             let arguments = call.arguments.to_string();

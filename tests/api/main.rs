@@ -10,6 +10,7 @@ mod binary;
 mod conformance;
 mod functions_files;
 mod helpers;
+mod http_edge_cases;
 mod inspector;
 mod protocol;
 mod proxy;
