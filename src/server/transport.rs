@@ -13,8 +13,9 @@
 //!
 //! One check is added: `MCP-Protocol-Version` must name a revision the handler
 //! supports ([`ServerHandler::supported_protocol_versions`]), where rmcp accepts any
-//! revision it knows. It runs before rmcp's Host check, so a request that fails
-//! both gets 400 rather than 403; either way it is refused.
+//! revision it knows (messages naming their revision in `_meta` are left to rmcp).
+//! It runs before rmcp's Host check, so a request that fails both gets 400 rather
+//! than 403; either way it is refused.
 
 use std::{borrow::Cow, sync::Arc, time::Duration};
 
@@ -79,31 +80,8 @@ where
         .route_service("/mcp", service.clone())
         .route_service("/mcp/", service)
         .layer(middleware::from_fn(move |request, next| {
-            supported_versions_only(Arc::clone(&versions), request, next)
+            jsonrpc_errors(Arc::clone(&versions), request, next)
         }))
-        .layer(middleware::from_fn(jsonrpc_errors))
-}
-
-/// rmcp checks `MCP-Protocol-Version` against every revision it knows; this
-/// narrows the check to the ones the handler supports. It answers as rmcp does
-/// (400, plain text), so [`jsonrpc_errors`] wraps it with the request's id.
-async fn supported_versions_only(
-    versions: Arc<[String]>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let header = request.headers().get("mcp-protocol-version");
-    if request.method() == http::Method::POST
-        && let Some(value) = header.and_then(|v| v.to_str().ok())
-        && !versions.iter().any(|v| v == value)
-    {
-        return (
-            StatusCode::BAD_REQUEST,
-            format!("Bad Request: Unsupported MCP-Protocol-Version: {value}"),
-        )
-            .into_response();
-    }
-    next.run(request).await
 }
 
 /// What the peek found in a POST body.
@@ -114,6 +92,8 @@ enum Peek {
     Message {
         id: Option<Value>,
         call: McpCall,
+        /// It names its protocol revision in `_meta` (2026-07-28 style).
+        versioned: bool,
     },
     Batch,
     Malformed(String),
@@ -133,9 +113,18 @@ struct Envelope<'a> {
 struct Params<'a> {
     #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Meta>,
 }
 
-async fn jsonrpc_errors(request: Request, next: Next) -> Response {
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
+    protocol_version: Option<serde::de::IgnoredAny>,
+}
+
+/// `versions` are the handler's supported protocol revisions.
+async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -> Response {
     let is_json_post = request.method() == http::Method::POST
         && request
             .headers()
@@ -168,6 +157,9 @@ async fn jsonrpc_errors(request: Request, next: Next) -> Response {
             }
         };
         let peek = peek(&bytes);
+        if let Some(refusal) = unsupported_version(&versions, &parts.headers, &peek) {
+            return refusal;
+        }
         (Request::from_parts(parts, Body::from(bytes)), peek)
     } else {
         (request, Peek::Skipped)
@@ -182,7 +174,7 @@ async fn jsonrpc_errors(request: Request, next: Next) -> Response {
 
     let failure = peek_failure_status(status, &peek);
     let (id, call) = match peek {
-        Peek::Message { id, call } => (id, Some(call)),
+        Peek::Message { id, call, .. } => (id, Some(call)),
         _ => (None, None),
     };
     let mut response = if status.is_client_error() && !is_json {
@@ -247,6 +239,11 @@ fn peek(bytes: &Bytes) -> Peek {
     match serde_json::from_slice::<Envelope<'_>>(bytes) {
         Ok(envelope) => Peek::Message {
             id: envelope.id,
+            versioned: envelope
+                .params
+                .as_ref()
+                .and_then(|p| p.meta.as_ref())
+                .is_some_and(|m| m.protocol_version.is_some()),
             call: McpCall {
                 tool: envelope
                     .params
@@ -259,9 +256,39 @@ fn peek(bytes: &Bytes) -> Peek {
         Err(e) if e.is_data() => Peek::Message {
             id: None,
             call: McpCall::default(),
+            versioned: false,
         },
         Err(e) => Peek::Malformed(e.to_string()),
     }
+}
+
+/// rmcp accepts an `MCP-Protocol-Version` header naming any revision it knows; this
+/// narrows it to the handler's. A message that names its revision in `_meta` is
+/// left to rmcp, which answers an unsupported one with the structured
+/// UnsupportedProtocolVersion error 2026-07-28 clients expect.
+fn unsupported_version(
+    versions: &[String],
+    headers: &http::HeaderMap,
+    peek: &Peek,
+) -> Option<Response> {
+    let Peek::Message {
+        id,
+        versioned: false,
+        ..
+    } = peek
+    else {
+        return None;
+    };
+    let value = headers.get("mcp-protocol-version")?.to_str().ok()?;
+    if versions.iter().any(|v| v == value) {
+        return None;
+    }
+    Some(jsonrpc_error(
+        StatusCode::BAD_REQUEST,
+        id.clone(),
+        -32000,
+        &format!("Bad Request: Unsupported MCP-Protocol-Version: {value}"),
+    ))
 }
 
 /// Some of rmcp's JSON refusals (e.g. to a JSON-RPC response POSTed to a stateless
