@@ -7,12 +7,12 @@
 
 pub mod transport;
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use rmcp::{
     ServerHandler,
     handler::server::router::tool::ToolRouter,
-    model::{Implementation, ServerCapabilities, ServerConfig},
+    model::{Implementation, ProtocolVersion, ServerCapabilities, ServerConfig},
     tool_handler,
 };
 
@@ -27,6 +27,17 @@ weather anywhere in the world by place name, from Open-Meteo). For places outsid
 US, use get_weather.
 - Snippets: save_snippet, get_snippet, list_snippets and delete_snippet keep named \
 pieces of text that persist across conversations.";
+
+/// The protocol revisions this server speaks, all tested with real clients. rmcp
+/// also knows 2024-11-05, which is left out on purpose: that revision predates the
+/// streamable-HTTP transport (it used HTTP+SSE with a long-lived GET stream, which a
+/// stateless server cannot offer), so no correct client of it can reach `/mcp`.
+pub const PROTOCOL_VERSIONS: &[ProtocolVersion] = &[
+    ProtocolVersion::V_2025_03_26,
+    ProtocolVersion::V_2025_06_18,
+    ProtocolVersion::V_2025_11_25,
+    ProtocolVersion::V_2026_07_28,
+];
 
 /// The MCP request handler. Cheap to clone: all state is shared behind an `Arc`.
 #[derive(Clone)]
@@ -70,5 +81,9 @@ impl ServerHandler for McpServer {
                     .with_title("Weather and snippets (Rust on Azure Functions)"),
             )
             .with_instructions(INSTRUCTIONS)
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(PROTOCOL_VERSIONS)
     }
 }

@@ -7,8 +7,15 @@
 //! changes is the answers rmcp gives as plain text: a malformed body becomes a
 //! JSON-RPC parse error (`-32700`, HTTP 400), a batch an invalid-request error
 //! (batches are not part of the streamable-HTTP transport since 2025-06-18), and
-//! other refusals keep their status with a JSON-RPC body clients can parse. The
-//! peek also names the MCP method and tool for the request log.
+//! other refusals keep their status with a JSON-RPC body clients can parse, with
+//! the request's `id` when it is known and `null` otherwise. The peek also names the
+//! MCP method and tool for the request log.
+//!
+//! One check is added: `MCP-Protocol-Version` must name a revision the handler
+//! supports ([`ServerHandler::supported_protocol_versions`]), where rmcp accepts any
+//! revision it knows (messages naming their revision in `_meta` are left to rmcp).
+//! It runs before rmcp's Host check, so a request that fails both gets 400 rather
+//! than 403; either way it is refused.
 
 use std::{borrow::Cow, sync::Arc, time::Duration};
 
@@ -21,14 +28,16 @@ use axum::{
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use rmcp::transport::streamable_http_server::{
-    StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
+use rmcp::{
+    ServerHandler,
+    transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
+    },
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::McpServer;
 use crate::telemetry::McpCall;
 
 /// The largest request body accepted, as rmcp's own default. Snippets are capped
@@ -37,12 +46,18 @@ pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Builds the `/mcp` router. `cancel` ends in-flight MCP requests; the caller
 /// fires it only after the shutdown grace period, so a SIGTERM lets them finish.
-pub fn router(
-    server: McpServer,
+///
+/// Generic over the handler so the conformance tests serve their fixture server
+/// through exactly this transport; the binary passes [`super::McpServer`].
+pub fn router<S>(
+    server: S,
     allowed_hosts: Vec<String>,
     allowed_origins: Vec<String>,
     cancel: CancellationToken,
-) -> axum::Router {
+) -> axum::Router
+where
+    S: ServerHandler + Clone + Send + Sync + 'static,
+{
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -51,6 +66,11 @@ pub fn router(
         .with_allowed_origins(allowed_origins)
         .with_max_request_body_bytes(MAX_REQUEST_BODY_BYTES)
         .with_cancellation_token(cancel);
+    let versions: Arc<[String]> = server
+        .supported_protocol_versions()
+        .iter()
+        .map(|v| v.as_str().to_owned())
+        .collect();
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(NeverSessionManager::default()),
@@ -59,7 +79,9 @@ pub fn router(
     axum::Router::new()
         .route_service("/mcp", service.clone())
         .route_service("/mcp/", service)
-        .layer(middleware::from_fn(jsonrpc_errors))
+        .layer(middleware::from_fn(move |request, next| {
+            jsonrpc_errors(Arc::clone(&versions), request, next)
+        }))
 }
 
 /// What the peek found in a POST body.
@@ -70,6 +92,8 @@ enum Peek {
     Message {
         id: Option<Value>,
         call: McpCall,
+        /// It names its protocol revision in `_meta` (2026-07-28 style).
+        versioned: bool,
     },
     Batch,
     Malformed(String),
@@ -89,9 +113,18 @@ struct Envelope<'a> {
 struct Params<'a> {
     #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Meta>,
 }
 
-async fn jsonrpc_errors(request: Request, next: Next) -> Response {
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
+    protocol_version: Option<serde::de::IgnoredAny>,
+}
+
+/// `versions` are the handler's supported protocol revisions.
+async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -> Response {
     let is_json_post = request.method() == http::Method::POST
         && request
             .headers()
@@ -124,6 +157,9 @@ async fn jsonrpc_errors(request: Request, next: Next) -> Response {
             }
         };
         let peek = peek(&bytes);
+        if let Some(refusal) = unsupported_version(&versions, &parts.headers, &peek) {
+            return refusal;
+        }
         (Request::from_parts(parts, Body::from(bytes)), peek)
     } else {
         (request, Peek::Skipped)
@@ -138,7 +174,7 @@ async fn jsonrpc_errors(request: Request, next: Next) -> Response {
 
     let failure = peek_failure_status(status, &peek);
     let (id, call) = match peek {
-        Peek::Message { id, call } => (id, Some(call)),
+        Peek::Message { id, call, .. } => (id, Some(call)),
         _ => (None, None),
     };
     let mut response = if status.is_client_error() && !is_json {
@@ -155,6 +191,8 @@ async fn jsonrpc_errors(request: Request, next: Next) -> Response {
                 wrapped
             }
         }
+    } else if status.is_client_error() {
+        with_id(response).await
     } else {
         response
     };
@@ -201,6 +239,11 @@ fn peek(bytes: &Bytes) -> Peek {
     match serde_json::from_slice::<Envelope<'_>>(bytes) {
         Ok(envelope) => Peek::Message {
             id: envelope.id,
+            versioned: envelope
+                .params
+                .as_ref()
+                .and_then(|p| p.meta.as_ref())
+                .is_some_and(|m| m.protocol_version.is_some()),
             call: McpCall {
                 tool: envelope
                     .params
@@ -213,8 +256,60 @@ fn peek(bytes: &Bytes) -> Peek {
         Err(e) if e.is_data() => Peek::Message {
             id: None,
             call: McpCall::default(),
+            versioned: false,
         },
         Err(e) => Peek::Malformed(e.to_string()),
+    }
+}
+
+/// rmcp accepts an `MCP-Protocol-Version` header naming any revision it knows; this
+/// narrows it to the handler's. A message that names its revision in `_meta` is
+/// left to rmcp, which answers an unsupported one with the structured
+/// UnsupportedProtocolVersion error 2026-07-28 clients expect.
+fn unsupported_version(
+    versions: &[String],
+    headers: &http::HeaderMap,
+    peek: &Peek,
+) -> Option<Response> {
+    let Peek::Message {
+        id,
+        versioned: false,
+        ..
+    } = peek
+    else {
+        return None;
+    };
+    let value = headers.get("mcp-protocol-version")?.to_str().ok()?;
+    if versions.iter().any(|v| v == value) {
+        return None;
+    }
+    Some(jsonrpc_error(
+        StatusCode::BAD_REQUEST,
+        id.clone(),
+        -32000,
+        &format!("Bad Request: Unsupported MCP-Protocol-Version: {value}"),
+    ))
+}
+
+/// Some of rmcp's JSON refusals (e.g. to a JSON-RPC response POSTed to a stateless
+/// server) have no `id`, which JSON-RPC requires on every error response: add
+/// `"id": null`, as for any error whose request id is unknown.
+async fn with_id(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(collected) = Limited::new(body, 64 * 1024).collect().await else {
+        return jsonrpc_error(parts.status, None, -32000, "Request refused");
+    };
+    let bytes = collected.to_bytes();
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(mut error))
+            if error.contains_key("error") && !error.contains_key("id") =>
+        {
+            error.insert("id".to_owned(), Value::Null);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let body = serde_json::to_vec(&error).unwrap_or_else(|_| bytes.to_vec());
+            Response::from_parts(parts, Body::from(body))
+        }
+        _ => Response::from_parts(parts, Body::from(bytes)),
     }
 }
 

@@ -5,10 +5,10 @@
 
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     net::SocketAddr,
     path::PathBuf,
-    process::{Child, Command, ExitStatus, Stdio},
+    process::{Child, Command, ExitStatus, Output, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -19,7 +19,7 @@ use rmcp::{
     service::RunningService,
     transport::StreamableHttpClientTransport,
 };
-use rust_mcp_functions::{app, config::Config};
+use rust_mcp_functions::{app, config::Config, server::transport};
 use serde_json::Value;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -425,5 +425,203 @@ impl Drop for Azurite {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// Any `rmcp` handler served through the real `/mcp` transport
+/// ([`transport::router`]) on an ephemeral loopback port, with the real server's
+/// default Host and Origin allow-lists. Stopped when dropped.
+pub struct ServedHandler {
+    pub addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServedHandler {
+    pub async fn start<S>(server: S) -> Self
+    where
+        S: rmcp::ServerHandler + Clone + Send + Sync + 'static,
+    {
+        let config = Config::from_lookup(|_| None).unwrap();
+        let stop = CancellationToken::new();
+        let router = transport::router(
+            server,
+            config.allowed_hosts,
+            config.allowed_origins,
+            stop.child_token(),
+        );
+        Self::serve(router, stop).await
+    }
+
+    /// Serves any router (e.g. a header echo) the same way.
+    pub async fn start_router(router: axum::Router) -> Self {
+        Self::serve(router, CancellationToken::new()).await
+    }
+
+    async fn serve(router: axum::Router, stop: CancellationToken) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop.clone().cancelled_owned())
+                .into_future(),
+        );
+        Self { addr, stop, task }
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+}
+
+impl Drop for ServedHandler {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.task.abort();
+    }
+}
+
+/// A command that runs an npm-installed script, given by its path under
+/// `tests/npm/node_modules` (e.g. `.bin/mcp-inspector`), with the pinned Node 22,
+/// which also comes first in the child's `PATH`.
+pub fn npm_tool(script: &str) -> Command {
+    let node = installed_tool("MCP_TEST_NODE");
+    let script = installed_tool("MCP_TEST_NPM_BIN").join("..").join(script);
+    assert!(
+        script.exists(),
+        "{} is missing: run scripts/test.sh",
+        script.display()
+    );
+    let node_dir = node.parent().unwrap().to_owned();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(std::iter::once(node_dir).chain(std::env::split_paths(&path)))
+        .unwrap();
+    let mut command = Command::new(node);
+    command.arg(script).env("PATH", path);
+    command
+}
+
+/// Runs `command` to completion with a bound on its run time: on timeout the child
+/// is killed by PID and the test fails with what it printed so far.
+pub fn run_bounded(mut command: Command, timeout: Duration) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let read = |stream: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = BufReader::new(stream).read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{command:?} did not finish within {timeout:?}:\n{}\n{}",
+                String::from_utf8_lossy(&stdout.join().unwrap()),
+                String::from_utf8_lossy(&stderr.join().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// A free loopback port (bound, read, released) for processes that cannot be
+/// told to pick their own and report it.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Debian's nginx configured from `tests/nginx/functions-host.conf.template`: a
+/// foreground process with its config, pid file and logs in a temp dir, listening
+/// on a free loopback port. Killed by PID when dropped.
+pub struct Nginx {
+    child: Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+/// The public host name the proxy tests pretend the app has.
+pub const PUBLIC_HOST: &str = "myapp.azurewebsites.net";
+
+impl Nginx {
+    /// Proxies to `127.0.0.1:upstream_port`, sending `Host: upstream_host`.
+    pub fn start(upstream_port: u16, upstream_host: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().display().to_string();
+        let port = free_port();
+        let template =
+            std::fs::read_to_string(repo_root().join("tests/nginx/functions-host.conf.template"))
+                .unwrap();
+        let config = template
+            .replace("{{PREFIX}}", &prefix)
+            .replace("{{LISTEN_PORT}}", &port.to_string())
+            .replace("{{UPSTREAM_PORT}}", &upstream_port.to_string())
+            .replace("{{UPSTREAM_HOST}}", upstream_host)
+            .replace("{{PUBLIC_HOST}}", PUBLIC_HOST);
+        assert!(!config.contains("{{"), "unfilled placeholder:\n{config}");
+        let config_path = dir.path().join("nginx.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .expect("nginx is not installed: run scripts/test.sh (it installs Debian's nginx)");
+        let child = Command::new(binary)
+            .args(["-p", &prefix, "-e", &format!("{prefix}/error.log"), "-c"])
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut nginx = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = nginx.child.try_wait() {
+                panic!("nginx exited with {status}: {}", nginx.error_log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen: {}",
+                nginx.error_log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        nginx
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -7,11 +7,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod binary;
+mod conformance;
 mod functions_files;
 mod helpers;
+mod http_edge_cases;
+mod inspector;
 mod protocol;
+mod proxy;
+mod revisions;
 mod sdk_clients;
 mod snippets;
 mod snippets_azure;
 mod snippets_contract;
+mod tool_table;
 mod weather;

@@ -1,62 +1,68 @@
 //! Third-party clients against the real binary: the official TypeScript SDK and the
-//! official Python SDK (1.x and 2.x), installed by `scripts/test.sh`.
+//! official Python SDK (1.x and 2.x), installed by `scripts/test.sh`. Each one
+//! initializes, lists tools, calls every tool with the arguments in
+//! [`crate::tool_table`] (checking structuredContent against the outputSchema), and
+//! reads every resource. The real server declares no resources, so resource
+//! reading is proven against the conformance server, which has text and binary ones.
 
-use std::process::Command;
+use std::{process::Command, time::Duration};
 
 use serde_json::Value;
 
-use crate::helpers::{Handler, installed_tool, repo_root};
+use crate::{
+    conformance::Fixtures,
+    helpers::{ServedHandler, installed_tool, repo_root, run_bounded},
+    tool_table::{ToolEnv, assert_all_calls_succeeded, call_args},
+};
 
 /// Runs a client script and returns its JSON report; fails with its stderr.
-pub fn run_client(mut command: Command) -> Value {
-    let output = command.output().unwrap();
+pub fn run_client(command: Command) -> Value {
+    let description = format!("{command:?}");
+    let output = run_bounded(command, Duration::from_secs(120));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "{command:?} failed ({}):\n{stderr}\n{stdout}",
+        "{description} failed ({}):\n{stderr}\n{stdout}",
         output.status
     );
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("bad report ({e}): {stdout}"))
 }
 
-pub fn typescript_client(url: &str, calls: &[(&str, &str)]) -> Value {
+/// tests/npm/client.mjs: `options` are its flags (`--protocol-version V`,
+/// `--header "Name: value"`), `calls` its `TOOL JSON_ARGS` pairs.
+pub fn typescript_client(url: &str, options: &[&str], calls: &[String]) -> Value {
     let mut command = Command::new(installed_tool("MCP_TEST_NODE"));
     command
         .arg(repo_root().join("tests/npm/client.mjs"))
-        .arg(url);
-    for (tool, args) in calls {
-        command.args([tool, args]);
-    }
+        .arg(url)
+        .args(options)
+        .args(calls);
     run_client(command)
 }
 
-pub fn python_client(python_var: &str, url: &str, calls: &[(&str, &str)]) -> Value {
+/// tests/python/client.py with the venv named by `python_var`; same arguments as
+/// [`typescript_client`], plus `--discover` (2.x: the 2026-07-28 lifecycle).
+pub fn python_client(python_var: &str, url: &str, options: &[&str], calls: &[String]) -> Value {
     let mut command = Command::new(installed_tool(python_var));
     command
         .arg(repo_root().join("tests/python/client.py"))
-        .arg(url);
-    for (tool, args) in calls {
-        command.args([tool, args]);
-    }
+        .arg(url)
+        .args(options)
+        .args(calls);
     run_client(command)
 }
 
-fn tool_names(tools: &Value) -> Vec<String> {
-    let mut names: Vec<String> = tools
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
-}
+pub const PYTHON_SDKS: [&str; 2] = ["MCP_TEST_PYTHON_MCP1", "MCP_TEST_PYTHON_MCP2"];
 
-#[test]
-fn typescript_sdk_initializes_and_lists_tools() {
-    let handler = Handler::start(&[]);
-    let report = typescript_client(&handler.url("/mcp"), &[]);
+#[tokio::test(flavor = "multi_thread")]
+async fn typescript_sdk_calls_every_tool() {
+    let env = ToolEnv::start().await;
+    let handler = env.handler(&[]);
+    let url = handler.url("/mcp");
+    let report = tokio::task::spawn_blocking(move || typescript_client(&url, &[], &call_args()))
+        .await
+        .unwrap();
     assert_eq!(report["serverInfo"]["name"], "rust-mcp-functions");
     assert!(
         report["instructions"]
@@ -65,28 +71,74 @@ fn typescript_sdk_initializes_and_lists_tools() {
             .contains("get_weather")
     );
     assert!(report["tools"].is_array(), "{report}");
+    assert_all_calls_succeeded(&report);
 }
 
-#[test]
-fn python_sdk_1x_initializes_and_lists_tools() {
-    let handler = Handler::start(&[]);
-    let report = python_client("MCP_TEST_PYTHON_MCP1", &handler.url("/mcp"), &[]);
-    assert_eq!(
-        report["initialize"]["serverInfo"]["name"],
-        "rust-mcp-functions"
-    );
-    assert_eq!(
-        tool_names(&report["tools"]).len(),
-        report["tools"].as_array().unwrap().len()
-    );
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdks_call_every_tool() {
+    let env = ToolEnv::start().await;
+    let handler = env.handler(&[]);
+    for python in PYTHON_SDKS {
+        let url = handler.url("/mcp");
+        let report =
+            tokio::task::spawn_blocking(move || python_client(python, &url, &[], &call_args()))
+                .await
+                .unwrap();
+        assert_eq!(
+            report["initialize"]["serverInfo"]["name"], "rust-mcp-functions",
+            "{python}"
+        );
+        assert!(report["tools"].is_array(), "{report}");
+        assert_all_calls_succeeded(&report);
+    }
 }
 
-#[test]
-fn python_sdk_2x_initializes_and_lists_tools() {
-    let handler = Handler::start(&[]);
-    let report = python_client("MCP_TEST_PYTHON_MCP2", &handler.url("/mcp"), &[]);
-    assert_eq!(
-        report["initialize"]["serverInfo"]["name"],
-        "rust-mcp-functions"
-    );
+/// The resources a client read, as `uri -> contents[0]`.
+fn reads(report: &Value) -> Vec<(String, Value)> {
+    report["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["uri"].as_str().unwrap().to_owned(),
+                r["contents"][0].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sdks_read_every_resource_through_the_transport() {
+    let server = ServedHandler::start(Fixtures).await;
+    let url = server.mcp_url();
+    let reports = tokio::task::spawn_blocking(move || {
+        let mut reports = vec![("typescript", typescript_client(&url, &[], &[]))];
+        for python in PYTHON_SDKS {
+            reports.push((python, python_client(python, &url, &[], &[])));
+        }
+        reports
+    })
+    .await
+    .unwrap();
+    for (client, report) in reports {
+        let reads = reads(&report);
+        assert_eq!(reads.len(), 3, "{client}: {report}");
+        let text = &reads
+            .iter()
+            .find(|(uri, _)| uri == "test://static-text")
+            .unwrap()
+            .1;
+        assert_eq!(
+            text["text"], "This is the content of the static text resource.",
+            "{client}"
+        );
+        let binary = &reads
+            .iter()
+            .find(|(uri, _)| uri == "test://static-binary")
+            .unwrap()
+            .1;
+        assert_eq!(binary["mimeType"], "image/png", "{client}");
+        assert_eq!(binary["blob"], crate::conformance::PNG, "{client}");
+    }
 }

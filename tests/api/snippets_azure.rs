@@ -224,9 +224,15 @@ async fn managed_identity_gets_a_token_from_identity_endpoint() {
 /// The four tools through the official TypeScript and Python SDKs, which check each
 /// `structuredContent` against the tool's output schema.
 fn sdk_round_trips(url: &str) {
-    let run = |client: &str, calls: &[(&str, &str)]| match client {
-        "ts" => typescript_client(url, calls),
-        python => python_client(python, url, calls),
+    let run = |client: &str, calls: &[(&str, &str)]| {
+        let calls: Vec<String> = calls
+            .iter()
+            .flat_map(|(tool, args)| [(*tool).to_owned(), (*args).to_owned()])
+            .collect();
+        match client {
+            "ts" => typescript_client(url, &[], &calls),
+            python => python_client(python, url, &[], &calls),
+        }
     };
     for (client, name) in [
         ("ts", "from-ts"),

@@ -1,0 +1,121 @@
+//! Valid arguments for every tool the server lists: the one table from which the
+//! Inspector, TypeScript SDK and Python SDK tests call each tool.
+//!
+//! Adding a tool means adding a row here; `every_listed_tool_has_a_row` fails until
+//! then. A tool that needs a server setting (a local stand-in for an upstream API,
+//! a storage directory) gets it in [`ToolEnv::start`], which every client test uses
+//! to start the binary.
+
+use std::{any::Any, collections::BTreeSet};
+
+use serde_json::{Value, json};
+
+use crate::{helpers::Handler, weather::Upstreams};
+
+/// One valid call: the tool and arguments it must accept without `isError`.
+pub struct ToolCall {
+    pub tool: &'static str,
+    pub arguments: Value,
+}
+
+/// Every tool with valid arguments, one row per tool, in an order that works on one
+/// server: the snippet is saved before it is read, listed and deleted.
+pub fn valid_calls() -> Vec<ToolCall> {
+    let row = |tool, arguments| ToolCall { tool, arguments };
+    vec![
+        row("get_alerts", json!({"state": "WA"})),
+        row(
+            "get_forecast",
+            json!({"latitude": 41.978, "longitude": -91.67}),
+        ),
+        row("get_weather", json!({"location": "Berlin"})),
+        row(
+            "save_snippet",
+            json!({"snippetname": "table-row", "snippet": "fn main() {}"}),
+        ),
+        row("get_snippet", json!({"snippetname": "table-row"})),
+        row("list_snippets", json!({"prefix": "table"})),
+        row("delete_snippet", json!({"snippetname": "table-row"})),
+    ]
+}
+
+/// The server settings the table's calls need, and whatever serves them (local
+/// upstream stand-ins), kept alive as long as this value.
+pub struct ToolEnv {
+    vars: Vec<(String, String)>,
+    _stand_ins: Vec<Box<dyn Any + Send>>,
+}
+
+impl ToolEnv {
+    /// Starts the stand-ins the tools need and collects the matching settings: local
+    /// NWS and Open-Meteo servers answering recorded bodies. Snippets go to the
+    /// default directory under the handler's own temporary working directory.
+    pub async fn start() -> Self {
+        let upstreams = Upstreams::start().await;
+        upstreams.mount_happy_paths().await;
+        Self {
+            vars: upstreams.vars(),
+            _stand_ins: vec![Box::new(upstreams)],
+        }
+    }
+
+    /// The real binary with these settings plus `extra`.
+    pub fn handler(&self, extra: &[(&str, &str)]) -> Handler {
+        let mut vars: Vec<(&str, &str)> = self
+            .vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        vars.extend_from_slice(extra);
+        Handler::start(&vars)
+    }
+}
+
+/// The table as `TOOL JSON_ARGS` pairs, the command line of tests/npm/client.mjs
+/// and tests/python/client.py.
+pub fn call_args() -> Vec<String> {
+    valid_calls()
+        .into_iter()
+        .flat_map(|c| [c.tool.to_owned(), c.arguments.to_string()])
+        .collect()
+}
+
+/// Asserts a client's report holds one successful result per table row, in order.
+pub fn assert_all_calls_succeeded(report: &Value) {
+    let calls = report["calls"].as_array().expect("calls in the report");
+    let table = valid_calls();
+    assert_eq!(calls.len(), table.len(), "{report}");
+    for (call, row) in calls.iter().zip(&table) {
+        assert_eq!(call["name"], row.tool);
+        let result = &call["result"];
+        assert_ne!(result["isError"], true, "{}: {call}", row.tool);
+        // Every tool declares an outputSchema: the clients checked the structured
+        // content against it; a person reads the text block.
+        assert!(
+            result["structuredContent"].is_object(),
+            "{}: {call}",
+            row.tool
+        );
+        assert_eq!(result["content"][0]["type"], "text", "{}: {call}", row.tool);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_listed_tool_has_a_row() {
+    let env = ToolEnv::start().await;
+    let handler = env.handler(&[]);
+    let client = crate::helpers::mcp_client(&handler.url("/mcp")).await;
+    let listed: BTreeSet<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    client.cancel().await.unwrap();
+    let rows: BTreeSet<String> = valid_calls().iter().map(|c| c.tool.to_owned()).collect();
+    assert_eq!(
+        listed, rows,
+        "tests/api/tool_table.rs must have one row per listed tool"
+    );
+}
