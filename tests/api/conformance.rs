@@ -128,11 +128,6 @@ async fn stateless_2026_07_28_scenario_passes_against_the_conformance_server() {
 /// failure, or one of these starting to pass, fails the test.
 const BINARY_2026_07_28_FAILURES: &[(&str, &str)] = &[
     (
-        "sep-2575-server-declares-prompts-in-discover",
-        "rmcp answers prompts/list with an empty list although the server declares no prompts \
-         capability; the suite reads that as undeclared prompt support",
-    ),
-    (
         "sep-2575-server-rejects-undeclared-capability",
         "needs the diagnostic tool test_missing_capability, which only the conformance server has",
     ),
