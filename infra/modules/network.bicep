@@ -75,7 +75,7 @@ resource blobPrivateEndpoint 'Microsoft.Network/privateEndpoints@2024-05-01' = {
   tags: tags
   properties: {
     subnet: {
-      id: resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, privateEndpointSubnetName)
+      id: vnet.properties.subnets[0].id // private-endpoints
     }
     privateLinkServiceConnections: [
       {
@@ -106,4 +106,4 @@ resource blobDnsZoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZoneGrou
   }
 }
 
-output appSubnetId string = resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, appSubnetName)
+output appSubnetId string = vnet.properties.subnets[1].id // app
