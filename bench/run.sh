@@ -36,7 +36,7 @@ fi
 
 cargo build --locked --release --example nws_stub
 scripts/package.sh
-handler=target/x86_64-unknown-linux-musl/release/handler
+handler=target/package/x86_64-unknown-linux-musl/release/handler
 zip=build/mcp-app.zip
 [ -x "$handler" ] || fail "scripts/package.sh did not leave $handler"
 

@@ -66,5 +66,11 @@ export MCP_TEST_PYTHON_MCP1="$cache/py-mcp1/bin/python"
 export MCP_TEST_PYTHON_MCP2="$cache/py-mcp2/bin/python"
 "$MCP_TEST_NODE" --version >/dev/null || fail "the Node 22 from tests/npm does not run on this machine"
 
+# The deployment zip that tests/api/deploy.rs checks (build/mcp-app.zip): a static musl
+# release build in its own target dir, target/package. Minutes the first time, seconds
+# when nothing changed. It installs musl-tools (apt) when run as root.
+echo "==> scripts/package.sh"
+scripts/package.sh
+
 echo "==> cargo test"
 cargo test --locked "$@"

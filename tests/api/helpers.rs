@@ -7,7 +7,7 @@ use std::{
     collections::HashMap,
     io::{BufRead, BufReader, Read},
     net::SocketAddr,
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Output, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -121,6 +121,12 @@ impl Handler {
     /// Starts the binary on an ephemeral port (`FUNCTIONS_CUSTOMHANDLER_PORT=0`) and
     /// waits for its "listening on" line.
     pub fn start(vars: &[(&str, &str)]) -> Self {
+        Self::start_binary(&handler_path(), tempfile::tempdir().unwrap(), vars)
+    }
+
+    /// Like [`Handler::start`], for another build of the binary (e.g. the one unpacked
+    /// from the deployment zip), run in `dir` as the host runs it in the app's root.
+    pub fn start_binary(program: &Path, dir: tempfile::TempDir, vars: &[(&str, &str)]) -> Self {
         let mut vars = vars.to_vec();
         if !vars
             .iter()
@@ -128,8 +134,7 @@ impl Handler {
         {
             vars.push(("FUNCTIONS_CUSTOMHANDLER_PORT", "0"));
         }
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(handler_path())
+        let mut child = Command::new(program)
             .env_clear()
             .envs(vars.iter().copied())
             .current_dir(dir.path())
@@ -137,7 +142,7 @@ impl Handler {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
         let output = Arc::new(Mutex::new(Vec::new()));
         for stream in [
             Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,

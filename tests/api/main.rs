@@ -8,6 +8,7 @@
 
 mod binary;
 mod conformance;
+mod deploy;
 mod functions_files;
 mod helpers;
 mod http_edge_cases;

@@ -1,0 +1,203 @@
+// Everything `azd up` provisions for the MCP server: one resource group holding a Flex
+// Consumption function app (runtime `custom`, our static Linux binary), its storage,
+// identity and monitoring, and optionally a virtual network and Entra ID sign-in.
+// Parameters come from main.parameters.json, which maps azd environment variables
+// (`azd env set NAME value`) onto them; the README's "Deploy to Azure" section lists them.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names the resource group and seeds the unique suffix of every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource. It must offer Flex Consumption: az functionapp list-flexconsumption-locations')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the user (or service principal) running azd. When set, it gets data access to the storage account, to look at snippets and packages. Leave empty to skip.')
+param principalId string = ''
+
+@description('Whether principalId is a user or a service principal (CI).')
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+@description('''How callers authenticate:
+entra = built-in authentication (Easy Auth) with an Entra ID app registration, OAuth Protected Resource Metadata, 401 without a token;
+key = a function key in the x-functions-key header;
+none = no authentication at all (anyone who knows the URL can call the tools).''')
+@allowed([
+  'entra'
+  'key'
+  'none'
+])
+param authMode string = 'entra'
+
+@description('Comma-separated client ids pre-authorized for the user_impersonation scope (no consent prompt), and allowed to call the app. Default: VS Code.')
+param preAuthorizedClientIds string = 'aebc6443-996d-45c2-90f0-388ff96faa56'
+
+@description('Comma-separated client ids of other applications allowed to call the app with their own token (for example an Azure AI Foundry project managed identity).')
+param allowedClientAppIds string = ''
+
+@description('Service management reference some tenants require on app registrations. Leave empty if yours does not.')
+param serviceManagementReference string = ''
+
+@description('Put the app in a virtual network and reach storage through a private endpoint only.')
+param vnetEnabled bool = false
+
+// 512 MB is the smallest Flex instance size (the others are 2048 and 4096). The handler is a
+// single static binary that idles at a few MB of memory, so a bigger instance would only cost
+// more per second; raise it if you add memory-hungry tools.
+@description('Memory per instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 512
+
+@description('Upper bound on instances when scaling out (a cost limit).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Instances kept warm for HTTP requests (billed even when idle). 0 = scale to zero, with a cold start on the first request.')
+@minValue(0)
+param alwaysReadyInstances int = 0
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-mcp-${resourceToken}'
+var deploymentContainerName = 'app-package'
+var snippetsContainerName = 'snippets'
+var entraEnabled = authMode == 'entra'
+var preAuthorizedClientIdList = filter(map(split(preAuthorizedClientIds, ','), id => trim(id)), id => !empty(id))
+var allowedClientAppIdList = filter(map(split(allowedClientAppIds, ','), id => trim(id)), id => !empty(id))
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-mcp-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    containerNames: [
+      deploymentContainerName
+      snippetsContainerName
+    ]
+    vnetEnabled: vnetEnabled
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityPrincipalId: identity.outputs.principalId
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    vnetName: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+  }
+}
+
+// The app registration must exist before the site, whose sign-in settings name it; its
+// redirect URI uses the host name the site will get.
+module entra 'modules/entra.bicep' = if (entraEnabled) {
+  name: 'entra'
+  scope: rg
+  params: {
+    appUniqueName: '${functionAppName}-app'
+    appDisplayName: 'MCP server ${functionAppName}'
+    functionAppHostName: '${functionAppName}.azurewebsites.net'
+    preAuthorizedClientIds: preAuthorizedClientIdList
+    managedIdentityPrincipalId: identity.outputs.principalId
+    serviceManagementReference: serviceManagementReference
+  }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    snippetsContainerName: snippetsContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    alwaysReadyInstances: alwaysReadyInstances
+    subnetId: vnetEnabled ? network.outputs.appSubnetId : ''
+    authMode: authMode
+    entraClientId: entraEnabled ? entra.outputs.clientId : ''
+    entraIdentifierUri: entraEnabled ? entra.outputs.identifierUri : ''
+    allowedClientAppIds: union(preAuthorizedClientIdList, allowedClientAppIdList)
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_MCP_NAME string = functionApp.outputs.name
+output SERVICE_MCP_DEFAULT_HOSTNAME string = functionApp.outputs.defaultHostName
+output MCP_URL string = 'https://${functionApp.outputs.defaultHostName}/mcp'
+output MCP_AUTH_MODE string = authMode
+output ENTRA_APPLICATION_ID string = entraEnabled ? entra.outputs.clientId : ''
+output ENTRA_IDENTIFIER_URI string = entraEnabled ? entra.outputs.identifierUri : ''
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -1,0 +1,524 @@
+//! `infra/`: every `.bicep` file parses (the `tree-sitter-bicep` grammar; the Bicep CLI is
+//! not on the package registries), and the files agree with each other, with
+//! `main.parameters.json` and with `azure.yaml`, and say what Flex Consumption needs.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fs,
+    path::Path,
+};
+
+use serde_json::Value;
+use tree_sitter::{Node, Parser, Tree};
+
+use super::azd_service_name;
+use crate::helpers::repo_root;
+
+/// tree-sitter-bicep 1.1.0 predates the `extension` statement, which imports the Microsoft
+/// Graph Bicep extension that `modules/entra.bicep` needs to create the app registration.
+/// That one line of that one file is blanked before parsing; the rest of the file is checked.
+const GRAPH_EXTENSION: (&str, &str) = ("modules/entra.bicep", "extension microsoftGraphV1");
+
+/// VS Code's Entra ID client id, pre-authorized by default.
+const VS_CODE_CLIENT_ID: &str = "aebc6443-996d-45c2-90f0-388ff96faa56";
+
+struct Bicep {
+    /// Path relative to `infra/`, with `/`.
+    name: String,
+    source: String,
+    tree: Tree,
+}
+
+impl Bicep {
+    fn load(name: &str) -> Self {
+        let mut source = fs::read_to_string(repo_root().join("infra").join(name))
+            .unwrap_or_else(|e| panic!("infra/{name}: {e}"));
+        if name == GRAPH_EXTENSION.0 {
+            let line = GRAPH_EXTENSION.1;
+            assert_eq!(
+                source.lines().filter(|l| *l == line).count(),
+                1,
+                "infra/{name} must import the Graph extension with exactly `{line}` (the one line the parser skips)"
+            );
+            source = source.replacen(line, &" ".repeat(line.len()), 1);
+        }
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_bicep::LANGUAGE.into())
+            .unwrap();
+        let tree = parser.parse(&source, None).unwrap();
+        Self {
+            name: name.to_owned(),
+            source,
+            tree,
+        }
+    }
+
+    /// Every node, depth first.
+    fn all_nodes(&self) -> Vec<Node<'_>> {
+        fn walk<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
+            out.push(node);
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.tree.root_node(), &mut out);
+        out
+    }
+
+    fn nodes(&self, kind: &str) -> Vec<Node<'_>> {
+        self.all_nodes()
+            .into_iter()
+            .filter(|n| n.kind() == kind)
+            .collect()
+    }
+
+    fn text(&self, node: Node<'_>) -> &str {
+        &self.source[node.byte_range()]
+    }
+
+    /// A string literal without interpolation, unquoted; or a number or boolean as written.
+    fn literal(&self, node: Node<'_>) -> Option<String> {
+        let text = self.text(node);
+        match node.kind() {
+            "string"
+                if (0..node.named_child_count())
+                    .all(|i| node.named_child(i).unwrap().kind() != "interpolation") =>
+            {
+                Some(text.trim_matches('\'').to_owned())
+            }
+            "number" | "boolean" => Some(text.to_owned()),
+            _ => None,
+        }
+    }
+
+    /// The name of each `param`, and whether it has a default value.
+    fn params(&self) -> BTreeMap<String, bool> {
+        self.nodes("parameter_declaration")
+            .into_iter()
+            .map(|p| {
+                let name = self.text(p.named_child(0).unwrap()).to_owned();
+                (name, p.named_child_count() > 2)
+            })
+            .collect()
+    }
+
+    fn param_default(&self, name: &str) -> Option<String> {
+        let param = self
+            .nodes("parameter_declaration")
+            .into_iter()
+            .find(|p| self.text(p.named_child(0).unwrap()) == name)?;
+        self.literal(param.named_child(2)?)
+    }
+
+    /// The value of `var name = '...'`, if it is a literal.
+    fn variable(&self, name: &str) -> Option<String> {
+        let var = self
+            .nodes("variable_declaration")
+            .into_iter()
+            .find(|v| self.text(v.named_child(0).unwrap()) == name)?;
+        self.literal(var.named_child(1)?)
+    }
+
+    fn outputs(&self) -> BTreeSet<String> {
+        self.nodes("output_declaration")
+            .into_iter()
+            .map(|o| self.text(o.named_child(0).unwrap()).to_owned())
+            .collect()
+    }
+
+    /// Every `key: value` of every object literal, in file order.
+    fn properties(&self) -> Vec<(String, Node<'_>)> {
+        self.nodes("object_property")
+            .into_iter()
+            .map(|p| {
+                let key = self.text(p.named_child(0).unwrap()).trim_matches('\'');
+                (
+                    key.to_owned(),
+                    p.named_child(p.named_child_count() - 1).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The literal values given to `key`, anywhere in the file.
+    fn values_of(&self, key: &str) -> Vec<String> {
+        self.properties()
+            .into_iter()
+            .filter(|(k, _)| k == key)
+            .filter_map(|(_, v)| self.literal(v))
+            .collect()
+    }
+
+    /// The properties of the object given to `key` (e.g. `runtime: { ... }`).
+    fn object_of(&self, key: &str) -> BTreeMap<String, String> {
+        let (_, object) = self
+            .properties()
+            .into_iter()
+            .find(|(k, v)| k == key && v.kind() == "object")
+            .unwrap_or_else(|| panic!("infra/{}: no `{key}: {{...}}`", self.name));
+        let mut cursor = object.walk();
+        object
+            .named_children(&mut cursor)
+            .filter(|p| p.kind() == "object_property")
+            .map(|p| {
+                let value = p.named_child(p.named_child_count() - 1).unwrap();
+                let key = self.text(p.named_child(0).unwrap()).to_owned();
+                (
+                    key,
+                    self.literal(value)
+                        .unwrap_or_else(|| self.text(value).to_owned()),
+                )
+            })
+            .collect()
+    }
+
+    /// `(module path, keys of its params object)` for each `module` declaration.
+    fn modules(&self) -> Vec<(String, BTreeSet<String>)> {
+        self.nodes("module_declaration")
+            .into_iter()
+            .map(|module| {
+                let path = self.literal(module.named_child(1).unwrap()).unwrap();
+                let keys = self
+                    .all_nodes()
+                    .into_iter()
+                    .filter(|n| n.kind() == "object_property")
+                    .filter(|n| module.byte_range().contains(&n.start_byte()))
+                    .filter(|n| self.text(n.named_child(0).unwrap()) == "params")
+                    .flat_map(|params| {
+                        let object = params.named_child(1).unwrap();
+                        let mut cursor = object.walk();
+                        object
+                            .named_children(&mut cursor)
+                            .filter(|p| p.kind() == "object_property")
+                            .map(|p| self.text(p.named_child(0).unwrap()).to_owned())
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                (path, keys)
+            })
+            .collect()
+    }
+}
+
+fn all_bicep() -> Vec<Bicep> {
+    fn find(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = format!("{prefix}{}", path.file_name().unwrap().to_str().unwrap());
+            if path.is_dir() {
+                find(&path, &format!("{name}/"), out);
+            } else if name.ends_with(".bicep") {
+                out.push(name);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    find(&repo_root().join("infra"), "", &mut names);
+    names.sort();
+    assert!(names.len() > 1, "no Bicep modules found: {names:?}");
+    names.iter().map(|name| Bicep::load(name)).collect()
+}
+
+fn bicep(name: &str) -> Bicep {
+    Bicep::load(name)
+}
+
+#[test]
+fn every_bicep_file_parses_without_syntax_errors() {
+    let mut errors = Vec::new();
+    for file in all_bicep() {
+        for node in file.all_nodes() {
+            if node.is_error() || node.is_missing() {
+                let at = node.start_position();
+                let what = if node.is_missing() {
+                    "missing"
+                } else {
+                    "syntax error"
+                };
+                let text: String = file.text(node).chars().take(60).collect();
+                errors.push(format!(
+                    "infra/{}:{}:{}: {what} near `{text}`",
+                    file.name,
+                    at.row + 1,
+                    at.column + 1
+                ));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn the_parser_reports_a_broken_file() {
+    // Guards the check above: a file with a syntax error must not pass.
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_bicep::LANGUAGE.into())
+        .unwrap();
+    let tree = parser
+        .parse(
+            "param name string\nresource site 'Microsoft.Web/sites@2024-04-01' = {\n  name: name\n",
+            None,
+        )
+        .unwrap();
+    assert!(tree.root_node().has_error());
+}
+
+#[test]
+fn main_parameters_json_maps_azd_variables_onto_declared_params() {
+    let main = bicep("main.bicep");
+    let declared = main.params();
+    let text = fs::read_to_string(repo_root().join("infra/main.parameters.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let parameters = json["parameters"].as_object().unwrap();
+    for (name, entry) in parameters {
+        assert!(
+            declared.contains_key(name),
+            "main.parameters.json sets {name}, which main.bicep does not declare"
+        );
+        let value = entry["value"].as_str().unwrap();
+        let inner = value
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .unwrap_or_else(|| panic!("{name}: {value} is not an azd ${{VARIABLE}} reference"));
+        let variable = inner.split('=').next().unwrap();
+        assert!(
+            !variable.is_empty()
+                && variable
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'),
+            "{name}: {value}"
+        );
+    }
+    for (name, has_default) in &declared {
+        assert!(
+            *has_default || parameters.contains_key(name),
+            "main.bicep's {name} has no default and main.parameters.json does not set it"
+        );
+    }
+    let pre_authorized = parameters["preAuthorizedClientIds"]["value"]
+        .as_str()
+        .unwrap();
+    assert!(
+        pre_authorized.contains(VS_CODE_CLIENT_ID),
+        "{pre_authorized}"
+    );
+    assert_eq!(
+        main.param_default("preAuthorizedClientIds").as_deref(),
+        Some(VS_CODE_CLIENT_ID)
+    );
+}
+
+#[test]
+fn every_module_exists_and_gets_exactly_the_params_it_declares() {
+    let mut used = BTreeSet::new();
+    for file in all_bicep() {
+        let dir = Path::new(&file.name).parent().unwrap().to_owned();
+        for (path, passed) in file.modules() {
+            let target_name = dir.join(&path).to_str().unwrap().to_owned();
+            assert!(
+                repo_root().join("infra").join(&target_name).is_file(),
+                "infra/{} uses module {path}, which does not exist",
+                file.name
+            );
+            let target = bicep(&target_name).params();
+            for key in &passed {
+                assert!(
+                    target.contains_key(key),
+                    "infra/{} passes {key} to {path}, which has no such param",
+                    file.name
+                );
+            }
+            for (param, has_default) in &target {
+                assert!(
+                    *has_default || passed.contains(param),
+                    "infra/{} does not pass {path} its required param {param}",
+                    file.name
+                );
+            }
+            used.insert(target_name);
+        }
+    }
+    for file in all_bicep() {
+        assert!(
+            file.name == "main.bicep" || used.contains(&file.name),
+            "infra/{} is not used by any module declaration",
+            file.name
+        );
+    }
+}
+
+#[test]
+fn the_function_app_is_flex_consumption_running_the_custom_runtime() {
+    let app = bicep("modules/function-app.bicep");
+    let sku = app.object_of("sku");
+    assert_eq!(sku["tier"], "FlexConsumption");
+    assert_eq!(sku["name"], "FC1");
+    assert!(
+        app.values_of("kind")
+            .contains(&"functionapp,linux".to_owned())
+    );
+
+    let runtime = app.object_of("runtime");
+    assert_eq!(
+        (runtime["name"].as_str(), runtime["version"].as_str()),
+        ("custom", "1.0")
+    );
+    let deployment = app.object_of("storage");
+    assert_eq!(deployment["type"], "blobContainer");
+    assert_eq!(
+        app.object_of("authentication")["type"],
+        "UserAssignedIdentity"
+    );
+    assert_eq!(
+        app.values_of("azd-service-name"),
+        vec![azd_service_name()],
+        "the azd-service-name tag must name azure.yaml's service"
+    );
+    let main = bicep("main.bicep");
+    assert_eq!(
+        main.param_default("instanceMemoryMB").as_deref(),
+        Some("512")
+    );
+    assert_eq!(main.param_default("vnetEnabled").as_deref(), Some("false"));
+    assert_eq!(
+        main.param_default("alwaysReadyInstances").as_deref(),
+        Some("0")
+    );
+}
+
+#[test]
+fn app_settings_reach_storage_and_telemetry_by_identity_and_leave_out_what_flex_rejects() {
+    let app = bicep("modules/function-app.bicep");
+    let settings: BTreeMap<String, String> = app
+        .properties()
+        .into_iter()
+        .map(|(key, value)| (key, app.text(value).to_owned()))
+        .collect();
+    let setting = |name: &str| {
+        settings
+            .get(name)
+            .unwrap_or_else(|| panic!("no app setting {name}"))
+            .as_str()
+    };
+    assert_eq!(
+        setting("AzureWebJobsFeatureFlags"),
+        "'EnableMcpCustomHandlerPreview'"
+    );
+    assert!(setting("AzureWebJobsStorage__blobServiceUri").contains("primaryEndpoints.blob"));
+    assert_eq!(
+        setting("AzureWebJobsStorage__credential"),
+        "'managedidentity'"
+    );
+    assert_eq!(setting("AzureWebJobsStorage__clientId"), "identityClientId");
+    assert_eq!(setting("SNIPPETS_CONTAINER"), "snippetsContainerName");
+    assert!(setting("APPLICATIONINSIGHTS_CONNECTION_STRING").contains("ConnectionString"));
+    assert_eq!(
+        setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"),
+        "'ClientId=${identityClientId};Authorization=AAD'"
+    );
+    let main = bicep("main.bicep");
+    assert_eq!(
+        main.variable("snippetsContainerName").as_deref(),
+        Some("snippets"),
+        "the snippet tools default to the `snippets` container"
+    );
+
+    // Settings of the older plans that Flex Consumption rejects or ignores: neither as an
+    // object key nor as a `name: '...'` string anywhere in infra/.
+    let forbidden = [
+        "FUNCTIONS_WORKER_RUNTIME",
+        "FUNCTIONS_EXTENSION_VERSION",
+        "WEBSITE_RUN_FROM_PACKAGE",
+        "WEBSITE_CONTENTSHARE",
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+        "SCM_DO_BUILD_DURING_DEPLOYMENT",
+        "ENABLE_ORYX_BUILD",
+        "linuxFxVersion",
+    ];
+    for file in all_bicep() {
+        let keys = file.properties().into_iter().map(|(key, _)| key);
+        let strings = file
+            .nodes("string")
+            .into_iter()
+            .filter_map(|s| file.literal(s));
+        for found in keys.chain(strings) {
+            assert!(
+                !forbidden.contains(&found.as_str()),
+                "infra/{} sets {found}",
+                file.name
+            );
+        }
+    }
+}
+
+#[test]
+fn storage_and_monitoring_accept_entra_id_only() {
+    let storage = bicep("modules/storage.bicep");
+    assert_eq!(storage.values_of("allowSharedKeyAccess"), ["false"]);
+    assert_eq!(storage.values_of("allowBlobPublicAccess"), ["false"]);
+    assert_eq!(storage.values_of("minimumTlsVersion"), ["TLS1_2"]);
+    assert_eq!(
+        bicep("modules/monitoring.bicep").values_of("DisableLocalAuth"),
+        ["true"]
+    );
+    let rbac = bicep("modules/rbac.bicep").source;
+    for (role, id) in [
+        (
+            "Storage Blob Data Owner",
+            "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+        ),
+        (
+            "Monitoring Metrics Publisher",
+            "3913510d-42f4-4e42-8a64-420c390055eb",
+        ),
+    ] {
+        assert!(rbac.contains(id), "no {role} role assignment");
+    }
+}
+
+#[test]
+fn built_in_auth_answers_401_and_advertises_protected_resource_metadata() {
+    let app = bicep("modules/function-app.bicep");
+    assert_eq!(app.values_of("unauthenticatedClientAction"), ["Return401"]);
+    assert_eq!(app.values_of("requireAuthentication"), ["true"]);
+    let prm = app
+        .properties()
+        .into_iter()
+        .find(|(key, _)| key == "WEBSITE_AUTH_PRM_DEFAULT_WITH_SCOPES")
+        .map(|(_, value)| app.text(value).to_owned())
+        .expect("WEBSITE_AUTH_PRM_DEFAULT_WITH_SCOPES");
+    assert!(prm.ends_with("/user_impersonation'"), "{prm}");
+    let entra = bicep("modules/entra.bicep");
+    assert_eq!(
+        entra.variable("scopeName").as_deref(),
+        Some("user_impersonation")
+    );
+    assert!(
+        entra
+            .values_of("signInAudience")
+            .contains(&"AzureADMyOrg".to_owned())
+    );
+    // Key mode asks the host for a function key instead.
+    assert_eq!(
+        app.values_of("AzureFunctionsJobHost__customHandler__http__defaultAuthorizationLevel"),
+        ["function"]
+    );
+}
+
+#[test]
+fn main_bicep_outputs_what_azd_and_clients_need() {
+    let outputs = bicep("main.bicep").outputs();
+    for name in [
+        "SERVICE_MCP_NAME",
+        "SERVICE_MCP_DEFAULT_HOSTNAME",
+        "MCP_URL",
+    ] {
+        assert!(outputs.contains(name), "main.bicep does not output {name}");
+    }
+    let service = azd_service_name().to_uppercase();
+    assert!(outputs.contains(&format!("SERVICE_{service}_NAME")));
+}
