@@ -124,14 +124,7 @@ async fn mistakes_the_model_can_fix_are_tool_errors_that_change_nothing() {
     let app = TestApp::spawn_with(&[("SNIPPETS_DIR", dir.path().to_str().unwrap())]).await;
     let client = app.client().await;
 
-    for bad in [
-        "../x",
-        "a/b",
-        "%2e%2e",
-        ".hidden",
-        "trailing.",
-        &"n".repeat(129),
-    ] {
+    for bad in crate::snippets_contract::invalid_names() {
         let result = call_tool(
             &client,
             "save_snippet",

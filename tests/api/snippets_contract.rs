@@ -10,6 +10,16 @@ use rust_mcp_functions::{
 
 use crate::helpers::Azurite;
 
+/// Names that must be refused: traversal, a separator, an encoded traversal, a hidden
+/// file, a trailing dot, and one character too many.
+pub fn invalid_names() -> Vec<String> {
+    ["../x", "a/b", "%2e%2e", ".hidden", "trailing."]
+        .map(str::to_owned)
+        .into_iter()
+        .chain(["x".repeat(129)])
+        .collect()
+}
+
 pub fn snippets_with(vars: &[(&str, &str)]) -> Snippets {
     let vars: HashMap<&str, &str> = vars.iter().copied().collect();
     let config = Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())).unwrap();
@@ -75,14 +85,8 @@ async fn contract(snippets: Arc<Snippets>) {
     assert_eq!(snippets.list(Some("nope")).await.unwrap().total, 0);
 
     // Bad input is refused before anything is written.
-    for bad in [
-        "../x",
-        "a/b",
-        "%2e%2e",
-        ".hidden",
-        "trailing.",
-        &"x".repeat(129),
-    ] {
+    for bad in &invalid_names() {
+        let bad = bad.as_str();
         let err = snippets.save(bad, "x".into(), true).await.unwrap_err();
         assert!(matches!(err, SnippetError::InvalidName(_)), "{bad}: {err}");
         assert!(matches!(

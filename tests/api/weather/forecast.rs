@@ -66,10 +66,11 @@ async fn forecast_for_a_us_point() {
     }
 }
 
-#[tokio::test]
-async fn a_cached_point_is_not_fetched_twice() {
+/// Asks for the same forecast twice; `/points` must be fetched `points_fetches` times
+/// (`.expect` is checked when the mock server drops).
+async fn forecast_twice(points_cache_control: Option<&str>, points_fetches: u64) {
     let up = Upstreams::start().await;
-    mount_cedar_rapids(&up.nws, Some("public, max-age=3600"), 1).await;
+    mount_cedar_rapids(&up.nws, points_cache_control, points_fetches).await;
     let app = up.app(&[]).await;
 
     for _ in 0..2 {
@@ -81,24 +82,16 @@ async fn a_cached_point_is_not_fetched_twice() {
         .await;
         assert_eq!(structured(&result)["location"], "Cedar Rapids, IA");
     }
-    // `.expect(1)` on /points is checked when the mock server drops.
+}
+
+#[tokio::test]
+async fn a_cached_point_is_not_fetched_twice() {
+    forecast_twice(Some("public, max-age=3600"), 1).await;
 }
 
 #[tokio::test]
 async fn a_point_without_max_age_is_fetched_again() {
-    let up = Upstreams::start().await;
-    mount_cedar_rapids(&up.nws, None, 2).await;
-    let app = up.app(&[]).await;
-
-    for _ in 0..2 {
-        let result = call(
-            &app,
-            "get_forecast",
-            json!({"latitude": 41.978, "longitude": -91.67}),
-        )
-        .await;
-        assert_eq!(structured(&result)["location"], "Cedar Rapids, IA");
-    }
+    forecast_twice(None, 2).await;
 }
 
 #[tokio::test]
