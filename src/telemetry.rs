@@ -6,7 +6,11 @@
 //! safest rule is that no header value is ever written out, except the host's
 //! invocation id.
 
-use std::{io::IsTerminal, time::Instant};
+use std::{
+    io::IsTerminal,
+    sync::atomic::{AtomicBool, Ordering},
+    time::Instant,
+};
 
 use axum::{extract::Request, middleware::Next, response::Response};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
@@ -49,9 +53,37 @@ pub struct McpCall {
     pub tool: Option<String>,
 }
 
+/// Set once the first proxied request has been described.
+static FIRST_REQUEST_LOGGED: AtomicBool = AtomicBool::new(false);
+
+/// Logs, once per process, the `Host` and `X-Forwarded-*` headers of the first request
+/// other than the readiness probe. Which `Host` the Functions host's proxy sends is
+/// not documented, and the allow-list depends on it: this line answers the question
+/// on the first deployment. None of these headers carries a secret.
+fn log_first_request_hosts(request: &Request) {
+    if request.uri().path() == "/" || FIRST_REQUEST_LOGGED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
+            .to_owned()
+    };
+    tracing::info!(
+        host = header("host"),
+        x_forwarded_host = header("x-forwarded-host"),
+        x_forwarded_proto = header("x-forwarded-proto"),
+        "first request: the Host this server sees (allowed hosts must include it)"
+    );
+}
+
 /// Writes one line per request: method, path, status, latency, MCP method and
 /// tool, and the host's invocation id for correlation with its own logs.
 pub async fn log_request(request: Request, next: Next) -> Response {
+    log_first_request_hosts(&request);
     let started = Instant::now();
     let method = request.method().clone();
     // The path only: a query string could carry `?code=<function key>`.

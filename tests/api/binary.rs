@@ -192,3 +192,33 @@ fn json_logs_carry_the_invocation_id_and_never_secrets() {
         );
     }
 }
+
+#[test]
+fn the_first_request_logs_the_host_it_arrived_with_once() {
+    let handler = Handler::start(&[]);
+    for _ in 0..2 {
+        let response = blocking(
+            mcp_post(&handler.url("/mcp"))
+                .header("x-forwarded-host", "myapp.azurewebsites.net")
+                .header("x-forwarded-proto", "https")
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+                .send(),
+        )
+        .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let output = handler.output();
+    let lines: Vec<&String> = output
+        .iter()
+        .filter(|l| l.contains("first request"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{output:#?}");
+    let line = lines[0];
+    assert!(
+        line.contains(&format!("host=\"{}\"", handler.addr)),
+        "{line}"
+    );
+    assert!(line.contains("myapp.azurewebsites.net"), "{line}");
+    assert!(line.contains("https"), "{line}");
+}
