@@ -3,10 +3,10 @@
 #
 # It installs what the tests drive, pinned, into places inside this checkout:
 #   tests/npm/node_modules   Node 22, the MCP TypeScript SDK, MCP Inspector, the MCP
-#                            conformance suite, Azurite (package-lock.json)
+#                            conformance suite, Azurite, playwright-core (package-lock.json)
 #   .test-cache/py-mcp1      a venv with the Python MCP SDK 1.x
 #   .test-cache/py-mcp2      a venv with the Python MCP SDK 2.x
-# and Debian packages (nginx) when it runs as root; otherwise it stops and
+# and Debian packages (nginx, chromium) when it runs as root; otherwise it stops and
 # says what to install. Nothing is skipped silently: a test whose tool is missing fails.
 #
 # Extra arguments go to `cargo test`, e.g. scripts/test.sh -- --nocapture
@@ -26,6 +26,7 @@ need python3 "install Python 3.10 or later"
 # Debian packages the proxy and widget tests use.
 apt_packages=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
+command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing ${apt_packages[*]} (apt)"

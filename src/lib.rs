@@ -9,6 +9,7 @@
 //! - [`server`]: the MCP handler and the `/mcp` transport.
 //! - `tools`: the tools the model calls, thin wrappers over the domain modules.
 //! - [`weather`], [`snippets`]: the domain code, testable without MCP.
+//! - [`widget`]: the MCP App (HTML view) hosts show for `get_weather` results.
 //!
 //! The binary (`src/main.rs`) is config → telemetry → bind → [`app::serve`].
 
@@ -19,3 +20,4 @@ pub mod snippets;
 pub mod telemetry;
 mod tools;
 pub mod weather;
+pub mod widget;

@@ -1,4 +1,5 @@
-//! The MCP server: its identity, its capabilities and its tools.
+//! The MCP server: its identity, its capabilities, its tools and its one resource
+//! (the weather widget, see [`crate::widget`]).
 //!
 //! [`McpServer`] is what rmcp calls for every JSON-RPC request. In stateless mode
 //! rmcp asks the service factory for a fresh handler on every POST, so cloning one
@@ -13,16 +14,15 @@ use rmcp::{
     ErrorData as McpError, RoleServer, ServerHandler,
     handler::server::router::tool::ToolRouter,
     model::{
-        Implementation, ListPromptsRequestMethod, ListPromptsResult,
-        ListResourceTemplatesRequestMethod, ListResourceTemplatesResult,
-        ListResourcesRequestMethod, ListResourcesResult, PaginatedRequestParams, ProtocolVersion,
-        ServerCapabilities, ServerConfig,
+        ExtensionCapabilities, Implementation, ListPromptsRequestMethod, ListPromptsResult,
+        ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, ProtocolVersion,
+        ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
     },
     service::RequestContext,
     tool_handler,
 };
 
-use crate::{snippets::Snippets, weather::Weather};
+use crate::{snippets::Snippets, weather::Weather, widget};
 
 /// What the model reads about this server before it picks a tool.
 const INSTRUCTIONS: &str = "\
@@ -81,7 +81,14 @@ impl McpServer {
 #[tool_handler(router = self.inner.tools)]
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let extensions =
+            ExtensionCapabilities::from([(widget::EXTENSION_ID.to_owned(), widget::capability())]);
+        let capabilities = ServerCapabilities::builder()
+            .enable_extensions_with(extensions)
+            .enable_tools()
+            .enable_resources()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(
                 Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
                     .with_title("Weather and snippets (Rust on Azure Functions)"),
@@ -93,9 +100,9 @@ impl ServerHandler for McpServer {
         Cow::Borrowed(PROTOCOL_VERSIONS)
     }
 
-    // The server declares tools only. rmcp's defaults answer these with empty lists,
-    // which clients (and the 2026-07-28 conformance checks) read as support for a
-    // capability that was never declared; the spec's answer is "method not found".
+    // Prompts are not declared. rmcp's default answers an empty list, which clients
+    // (and the 2026-07-28 conformance checks) read as support for a capability that
+    // was never declared; the spec's answer is "method not found".
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -104,21 +111,37 @@ impl ServerHandler for McpServer {
         Err(McpError::method_not_found::<ListPromptsRequestMethod>())
     }
 
+    // Resources are declared for the MCP App: its widget is the only resource.
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Err(McpError::method_not_found::<ListResourcesRequestMethod>())
+        Ok(ListResourcesResult::with_all_items(widget::resources()))
     }
 
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        match widget::read(&request.uri) {
+            Some(result) => Ok(result.into()),
+            None => Err(McpError::resource_not_found(
+                format!("no resource {}", request.uri),
+                Some(serde_json::json!({"uri": request.uri})),
+            )),
+        }
+    }
+
+    // `resources/templates/list` belongs to the `resources` capability (there is no
+    // separate flag for templates), so with resources declared the honest answer is
+    // an empty list, not "method not found".
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Err(McpError::method_not_found::<
-            ListResourceTemplatesRequestMethod,
-        >())
+        Ok(ListResourceTemplatesResult::with_all_items(Vec::new()))
     }
 }

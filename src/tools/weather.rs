@@ -101,6 +101,7 @@ impl McpServer {
             observation time. Use this for places outside the US, or when only a place \
             name is known.",
         output_schema = schema_for_output::<CurrentWeather>(),
+        meta = crate::widget::weather_tool_meta(),
         annotations(
             read_only_hint = true,
             destructive_hint = false,

@@ -22,3 +22,4 @@ mod snippets_azure;
 mod snippets_contract;
 mod tool_table;
 mod weather;
+mod widget;

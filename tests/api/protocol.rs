@@ -169,13 +169,12 @@ async fn foreign_browser_origins_are_refused() {
 
 #[tokio::test]
 async fn undeclared_capabilities_answer_method_not_found() {
-    // Only tools are declared; listing prompts or resources must not pretend otherwise.
+    // Tools and resources (the widget, see widget.rs) are declared, prompts are not:
+    // listing prompts must not pretend otherwise.
     let app = TestApp::spawn().await;
-    for method in ["prompts/list", "resources/list", "resources/templates/list"] {
-        let response = app
-            .post(&json!({"jsonrpc": "2.0", "id": 1, "method": method}))
-            .await;
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["error"]["code"], -32601, "{method}: {body}");
-    }
+    let response = app
+        .post(&json!({"jsonrpc": "2.0", "id": 1, "method": "prompts/list"}))
+        .await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], -32601, "{body}");
 }

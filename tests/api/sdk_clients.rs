@@ -2,8 +2,8 @@
 //! official Python SDK (1.x and 2.x), installed by `scripts/test.sh`. Each one
 //! initializes, lists tools, calls every tool with the arguments in
 //! [`crate::tool_table`] (checking structuredContent against the outputSchema), and
-//! reads every resource. The real server declares no resources, so resource
-//! reading is proven against the conformance server, which has text and binary ones.
+//! reads every resource: the real server's one resource is the weather widget; text
+//! and binary resources are proven against the conformance server.
 
 use std::{process::Command, time::Duration};
 
@@ -72,6 +72,7 @@ async fn typescript_sdk_calls_every_tool() {
     );
     assert!(report["tools"].is_array(), "{report}");
     assert_all_calls_succeeded(&report);
+    assert_read_the_widget(&report);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,7 +91,21 @@ async fn python_sdks_call_every_tool() {
         );
         assert!(report["tools"].is_array(), "{report}");
         assert_all_calls_succeeded(&report);
+        assert_read_the_widget(&report);
     }
+}
+
+/// The client listed and read the real server's one resource, the widget's HTML.
+fn assert_read_the_widget(report: &Value) {
+    let reads = reads(report);
+    assert_eq!(reads.len(), 1, "{report}");
+    let (uri, contents) = &reads[0];
+    assert_eq!(uri, crate::widget::URI);
+    assert_eq!(contents["mimeType"], crate::widget::MIME);
+    assert!(
+        contents["text"].as_str().unwrap().contains("</html>"),
+        "{contents}"
+    );
 }
 
 /// The resources a client read, as `uri -> contents[0]`.

@@ -53,6 +53,12 @@ impl ToolEnv {
     pub async fn start() -> Self {
         let upstreams = Upstreams::start().await;
         upstreams.mount_happy_paths().await;
+        Self::with(upstreams)
+    }
+
+    /// Like [`ToolEnv::start`], with upstreams the caller has set up (e.g. the happy
+    /// paths plus an unknown place).
+    pub fn with(upstreams: Upstreams) -> Self {
         Self {
             vars: upstreams.vars(),
             _stand_ins: vec![Box::new(upstreams)],

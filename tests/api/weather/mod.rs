@@ -6,7 +6,7 @@ use rmcp::model::{CallToolRequestParams, CallToolResult};
 use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
-    matchers::{any, method, path},
+    matchers::{any, method, path, query_param},
 };
 
 use crate::helpers::{TestApp, repo_root};
@@ -61,6 +61,17 @@ impl Upstreams {
         Mock::given(path("/v1/forecast"))
             .respond_with(answer(200, "current.json"))
             .mount(&self.forecast)
+            .await;
+    }
+
+    /// Open-Meteo's recorded "nothing found" answer to a search for `name`, ahead of
+    /// (higher priority than) the happy path's answer to every search.
+    pub async fn mount_unknown_place(&self, name: &str) {
+        Mock::given(path("/v1/search"))
+            .and(query_param("name", name))
+            .respond_with(answer(200, "geocode-empty.json"))
+            .with_priority(1)
+            .mount(&self.geocoding)
             .await;
     }
 
