@@ -40,7 +40,9 @@ fi
 # npm tools, reinstalled only when the lockfile changes.
 stamp="$cache/npm.stamp"
 lock_sum=$(sha256sum tests/npm/package-lock.json | cut -d' ' -f1)
-if [ ! -d tests/npm/node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+# npm ls also catches a tree changed by hand (a package removed or added since).
+if [ ! -d tests/npm/node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ] ||
+  ! (cd tests/npm && npm ls --all >/dev/null 2>&1); then
   echo "==> installing test tools from tests/npm/package-lock.json"
   (cd tests/npm && npm ci --no-audit --no-fund --loglevel=error)
   echo "$lock_sum" > "$stamp"

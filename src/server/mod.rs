@@ -51,7 +51,6 @@ pub struct McpServer {
     inner: Arc<Inner>,
 }
 
-#[allow(dead_code)] // weather and snippets are read by the tools as they land
 struct Inner {
     tools: ToolRouter<McpServer>,
     weather: Weather,
