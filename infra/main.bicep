@@ -72,6 +72,9 @@ param maximumInstanceCount int = 100
 @minValue(0)
 param alwaysReadyInstances int = 0
 
+@description('Contact (email or URL) the weather tools send to the National Weather Service in their User-Agent, as NWS asks. Empty: the app\'s own URL.')
+param nwsContact string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -183,6 +186,7 @@ module functionApp 'modules/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyInstances: alwaysReadyInstances
+    nwsContact: nwsContact
     subnetId: vnetEnabled ? network.outputs.appSubnetId : ''
     authMode: authMode
     entraClientId: entraEnabled ? entra.outputs.clientId : ''

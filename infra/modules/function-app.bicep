@@ -19,6 +19,8 @@ param applicationInsightsName string
 param instanceMemoryMB int
 param maximumInstanceCount int
 param alwaysReadyInstances int
+@description('NWS_CONTACT for the weather tools; empty leaves it unset (the server then uses the app\'s URL).')
+param nwsContact string
 @description('Subnet for virtual network integration; empty for none.')
 param subnetId string
 @allowed([
@@ -91,7 +93,9 @@ var entraSettings = authMode == 'entra'
     }
   : {}
 
-var appSettings = union(baseSettings, keySettings, entraSettings)
+var contactSettings = empty(nwsContact) ? {} : { NWS_CONTACT: nwsContact }
+
+var appSettings = union(baseSettings, contactSettings, keySettings, entraSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name
