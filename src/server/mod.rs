@@ -45,6 +45,24 @@ pub const PROTOCOL_VERSIONS: &[ProtocolVersion] = &[
     ProtocolVersion::V_2026_07_28,
 ];
 
+/// The server's identity and capabilities: tools, and resources for the weather
+/// widget with the MCP Apps extension that names its media type.
+fn server_info() -> ServerConfig {
+    let extensions =
+        ExtensionCapabilities::from([(widget::EXTENSION_ID.to_owned(), widget::capability())]);
+    let capabilities = ServerCapabilities::builder()
+        .enable_extensions_with(extensions)
+        .enable_tools()
+        .enable_resources()
+        .build();
+    ServerConfig::new(capabilities)
+        .with_server_info(
+            Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                .with_title("Weather and snippets (Rust on Azure Functions)"),
+        )
+        .with_instructions(INSTRUCTIONS)
+}
+
 /// The MCP request handler. Cheap to clone: all state is shared behind an `Arc`.
 #[derive(Clone)]
 pub struct McpServer {
@@ -53,6 +71,9 @@ pub struct McpServer {
 
 struct Inner {
     tools: ToolRouter<McpServer>,
+    /// rmcp asks for the server's info on every stateless request, not only on
+    /// `initialize`, so it is built once here rather than in `get_info`.
+    info: ServerConfig,
     weather: Weather,
     snippets: Snippets,
 }
@@ -62,6 +83,7 @@ impl McpServer {
         Self {
             inner: Arc::new(Inner {
                 tools: crate::tools::router(),
+                info: server_info(),
                 weather,
                 snippets,
             }),
@@ -80,19 +102,7 @@ impl McpServer {
 #[tool_handler(router = self.inner.tools)]
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        let extensions =
-            ExtensionCapabilities::from([(widget::EXTENSION_ID.to_owned(), widget::capability())]);
-        let capabilities = ServerCapabilities::builder()
-            .enable_extensions_with(extensions)
-            .enable_tools()
-            .enable_resources()
-            .build();
-        ServerConfig::new(capabilities)
-            .with_server_info(
-                Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
-                    .with_title("Weather and snippets (Rust on Azure Functions)"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        self.inner.info.clone()
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
