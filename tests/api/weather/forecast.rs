@@ -1,6 +1,8 @@
 //! get_forecast: /points, then the forecast; redirects, the cache, retries, timeouts.
 
 use super::USER_AGENT;
+use crate::helpers::TestApp;
+use rmcp::model::CallToolResult;
 use serde_json::json;
 use wiremock::{Mock, matchers::path};
 
@@ -74,12 +76,7 @@ async fn forecast_twice(points_cache_control: Option<&str>, points_fetches: u64)
     let app = up.app(&[]).await;
 
     for _ in 0..2 {
-        let result = call(
-            &app,
-            "get_forecast",
-            json!({"latitude": 41.978, "longitude": -91.67}),
-        )
-        .await;
+        let result = forecast_cedar_rapids(&app).await;
         assert_eq!(structured(&result)["location"], "Cedar Rapids, IA");
     }
 }
@@ -157,12 +154,7 @@ async fn a_500_is_retried_and_then_succeeds() {
     mount_cedar_rapids(&up.nws, None, 1).await;
     let app = up.app(&[("WEATHER_TIMEOUT_SECONDS", "5")]).await;
 
-    let result = call(
-        &app,
-        "get_forecast",
-        json!({"latitude": 41.978, "longitude": -91.67}),
-    )
-    .await;
+    let result = forecast_cedar_rapids(&app).await;
 
     assert_eq!(structured(&result)["periods"][0]["name"], "This Afternoon");
 }
@@ -177,12 +169,7 @@ async fn a_503_until_the_deadline_says_nws_is_unavailable_and_the_server_stays_u
         .await;
     let app = up.app(&[SHORT_DEADLINE]).await;
 
-    let result = call(
-        &app,
-        "get_forecast",
-        json!({"latitude": 41.978, "longitude": -91.67}),
-    )
-    .await;
+    let result = forecast_cedar_rapids(&app).await;
 
     assert_error(
         &result,
@@ -207,15 +194,20 @@ async fn an_upstream_that_does_not_answer_in_time() {
         .await;
     let app = up.app(&[SHORT_DEADLINE]).await;
 
-    let result = call(
-        &app,
-        "get_forecast",
-        json!({"latitude": 41.978, "longitude": -91.67}),
-    )
-    .await;
+    let result = forecast_cedar_rapids(&app).await;
 
     assert_error(
         &result,
         &["The National Weather Service (api.weather.gov) did not answer in time; try again"],
     );
+}
+
+/// `get_forecast` for the point the recorded `points.json` describes.
+async fn forecast_cedar_rapids(app: &TestApp) -> CallToolResult {
+    call(
+        app,
+        "get_forecast",
+        json!({"latitude": 41.978, "longitude": -91.67}),
+    )
+    .await
 }
