@@ -3,21 +3,21 @@
 //! tools (Azure Blob Storage, or a local directory).
 //!
 //! # Layout
+//! Dependencies point down this list, never up:
+//! - `main.rs`: config → logging → the handler → [`hosting::run`].
+//! - [`hosting`]: the custom-handler layer, for any rmcp `ServerHandler`: port,
+//!   readiness, `/mcp` with its Host/Origin allow-lists and JSON-RPC errors, request
+//!   logs, graceful shutdown. Knows nothing of our tools.
+//! - [`server`]: our MCP handler: identity, capabilities, routing to the tools and
+//!   resources.
+//! - [`tools`]: the tools the model calls, thin wrappers over the domain code.
+//! - [`weather`], [`snippets`], [`widget`]: the domain code, testable without MCP.
 //! - [`config`]: every setting, parsed once from the environment.
-//! - [`telemetry`]: logging to stdout, one line per request.
-//! - [`app`]: routes (`/`, `/mcp`, `/authcomplete`), serving and graceful shutdown.
-//! - [`server`]: the MCP handler and the `/mcp` transport.
-//! - `tools`: the tools the model calls, thin wrappers over the domain modules.
-//! - [`weather`], [`snippets`]: the domain code, testable without MCP.
-//! - [`widget`]: the MCP App (HTML view) hosts show for `get_weather` results.
-//!
-//! The binary (`src/main.rs`) is config → telemetry → bind → [`app::serve`].
 
-pub mod app;
 pub mod config;
+pub mod hosting;
 pub mod server;
 pub mod snippets;
-pub mod telemetry;
-mod tools;
+pub mod tools;
 pub mod weather;
 pub mod widget;

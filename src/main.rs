@@ -1,12 +1,8 @@
 //! The custom-handler binary the Functions host starts.
 
-use std::{
-    net::{Ipv4Addr, SocketAddr},
-    process::ExitCode,
-};
+use std::process::ExitCode;
 
-use rust_mcp_functions::{app, config::Config, telemetry};
-use tokio::net::TcpListener;
+use rust_mcp_functions::{config::Config, hosting, server::McpServer};
 
 /// The deployed binary links musl statically, and musl's own allocator made every
 /// request cost 2 to 4 times the CPU it costs on glibc (measured with bench/run.sh:
@@ -24,25 +20,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(config.log_format, &config.log_filter);
-
-    // IPv4 loopback: the host dials 127.0.0.1, and nothing else should reach us.
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port.number));
-    let listener = match TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("error: cannot listen on {addr} ({}): {e}", config.port);
-            return ExitCode::FAILURE;
-        }
-    };
-    match listener.local_addr() {
-        Ok(bound) => tracing::info!("listening on http://{bound}/mcp"),
-        Err(e) => tracing::warn!("listening, but the bound address is unknown: {e}"),
-    }
-
-    if let Err(e) = app::serve(listener, config, app::shutdown_signal()).await {
-        tracing::error!("server failed: {e}");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
+    hosting::init_logging(&config.hosting);
+    // Building the handler does no I/O, so the readiness probe is answered as soon
+    // as `run` has bound the port.
+    let server = McpServer::new(&config);
+    hosting::run(&config.hosting, server).await
 }

@@ -1,77 +1,33 @@
-//! Typed configuration, parsed once at start-up from the environment.
+//! The server's settings, parsed once at start-up from the environment: the hosting
+//! layer's own ([`hosting::Settings`]: port, allowed hosts, logs) and those of our
+//! tools (upstream weather APIs, snippet storage).
 //!
-//! Every setting the server reads is named here, so the README's table and this
-//! module can be checked against each other. Parsing goes through
-//! [`Config::from_lookup`], which takes any `Fn(&str) -> Option<String>`: tests pass a
-//! map instead of touching the process environment (which is shared by every test
-//! thread, and `unsafe` to change in edition 2024).
+//! Every setting the server reads is named in this module or in
+//! [`hosting::Settings`], so the README's table can be checked against them.
+//! Parsing goes through [`Config::from_lookup`], which takes any
+//! `Fn(&str) -> Option<String>`: tests pass a map instead of touching the process
+//! environment (which is shared by every test thread, and `unsafe` to change in
+//! edition 2024).
 
 mod storage;
 
-use std::{fmt, time::Duration};
+use std::time::Duration;
 
 use url::Url;
 
 pub use storage::{AzureCredentials, AzureStorage, Secret, StorageConfig};
 
-/// The port `cargo run` listens on when the Functions host did not choose one.
-/// It is the port `func start` serves on, so `http://localhost:7071/mcp` works with both.
-pub const DEFAULT_PORT: u16 = 7071;
+use crate::hosting::{self, ConfigError};
 
 /// Everything the server needs to know, parsed and validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where to listen; see [`PortSource`] for why it remembers where it came from.
-    pub port: Port,
-    /// `Host` header values accepted on `/mcp` (DNS-rebinding protection).
-    pub allowed_hosts: Vec<String>,
-    /// `Origin` header values accepted on `/mcp` from browsers.
-    pub allowed_origins: Vec<String>,
-    /// How log lines are written.
-    pub log_format: LogFormat,
-    /// The `tracing` filter directive (`RUST_LOG`).
-    pub log_filter: String,
+    /// Port, allowed hosts and origins, logs.
+    pub hosting: hosting::Settings,
     /// Upstream weather APIs.
     pub weather: WeatherConfig,
     /// Where snippets are kept.
     pub storage: StorageConfig,
-}
-
-/// The listening port and where it came from, so errors can name the variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Port {
-    pub number: u16,
-    pub source: PortSource,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PortSource {
-    /// `FUNCTIONS_CUSTOMHANDLER_PORT`, set by the Functions host.
-    Environment,
-    /// Neither variable was set: [`DEFAULT_PORT`].
-    Default,
-}
-
-impl fmt::Display for Port {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.source {
-            PortSource::Environment => write!(f, "{PORT_VAR}={}", self.number),
-            PortSource::Default => write!(
-                f,
-                "the default port {} ({PORT_VAR} is not set)",
-                self.number
-            ),
-        }
-    }
-}
-
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// Human-readable lines, for a terminal and `func start`.
-    Text,
-    /// One JSON object per line, for Application Insights and log queries.
-    Json,
 }
 
 /// Base URLs of the upstream weather APIs. Configurable so tests can point them at
@@ -90,31 +46,6 @@ pub struct WeatherConfig {
     pub user_agent: String,
 }
 
-/// A setting that is present but unusable. The message names the variable and the
-/// value, because it is the one line an operator sees in the host's log.
-#[derive(Debug, thiserror::Error)]
-#[error("{name}={value:?} is not valid: {reason}")]
-pub struct ConfigError {
-    pub name: &'static str,
-    pub value: String,
-    pub reason: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(name: &'static str, value: &str, reason: impl Into<String>) -> Self {
-        Self {
-            name,
-            value: value.to_owned(),
-            reason: reason.into(),
-        }
-    }
-}
-
-pub(crate) const PORT_VAR: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
-const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
-const LOOPBACK_ORIGINS: [&str; 3] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
-const DEFAULT_LOG_FILTER: &str = "info,rmcp=warn";
-
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -125,56 +56,6 @@ impl Config {
     /// Empty values count as unset, as they do in the Functions portal.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-
-        let port = match get(PORT_VAR) {
-            Some(value) => Port {
-                number: value.trim().parse().map_err(|_| {
-                    ConfigError::new(PORT_VAR, &value, "expected a port number from 0 to 65535")
-                })?,
-                source: PortSource::Environment,
-            },
-            None => Port {
-                number: DEFAULT_PORT,
-                source: PortSource::Default,
-            },
-        };
-
-        let public_hosts = public_hosts(&get)?;
-        let mut allowed_hosts: Vec<String> =
-            LOOPBACK_HOSTS.iter().map(|h| (*h).to_owned()).collect();
-        allowed_hosts.extend(public_hosts.iter().cloned());
-
-        let mut allowed_origins: Vec<String> =
-            LOOPBACK_ORIGINS.iter().map(|o| (*o).to_owned()).collect();
-        allowed_origins.extend(public_hosts.iter().map(|host| format!("https://{host}")));
-        if let Some(value) = get("MCP_ALLOWED_ORIGINS") {
-            for origin in split_list(&value) {
-                let url = Url::parse(origin).map_err(|_| {
-                    ConfigError::new(
-                        "MCP_ALLOWED_ORIGINS",
-                        &value,
-                        format!("{origin:?} is not an origin such as https://app.example.com"),
-                    )
-                })?;
-                if url.host_str().is_none() {
-                    return Err(ConfigError::new(
-                        "MCP_ALLOWED_ORIGINS",
-                        &value,
-                        format!("{origin:?} has no host"),
-                    ));
-                }
-                allowed_origins.push(origin.trim_end_matches('/').to_owned());
-            }
-        }
-
-        let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
-            None => LogFormat::Text,
-            Some(v) if v.eq_ignore_ascii_case("text") => LogFormat::Text,
-            Some(v) if v.eq_ignore_ascii_case("json") => LogFormat::Json,
-            Some(v) => return Err(ConfigError::new("LOG_FORMAT", v, "expected text or json")),
-        };
-        let log_filter = get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned());
-
         let weather = WeatherConfig {
             nws_base_url: base_url(&get, "NWS_API_BASE_URL", "https://api.weather.gov")?,
             geocoding_base_url: base_url(
@@ -190,56 +71,12 @@ impl Config {
             timeout: weather_timeout(&get)?,
             user_agent: user_agent(&get)?,
         };
-
         Ok(Self {
-            port,
-            allowed_hosts,
-            allowed_origins,
-            log_format,
-            log_filter,
+            hosting: hosting::Settings::from_lookup(get)?,
             weather,
             storage: StorageConfig::from_lookup(&get)?,
         })
     }
-}
-
-/// Public host names the server answers to: the app's own (`WEBSITE_HOSTNAME`, set by
-/// App Service and Functions) and custom domains (`MCP_ALLOWED_HOSTS`).
-fn public_hosts(get: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
-    let mut hosts = Vec::new();
-    if let Some(value) = get("WEBSITE_HOSTNAME") {
-        hosts.push(host_name("WEBSITE_HOSTNAME", &value, value.trim())?);
-    }
-    if let Some(value) = get("MCP_ALLOWED_HOSTS") {
-        for host in split_list(&value) {
-            hosts.push(host_name("MCP_ALLOWED_HOSTS", &value, host)?);
-        }
-    }
-    Ok(hosts)
-}
-
-/// Validates one `host` or `host:port` entry. A scheme or path is a common mistake
-/// (pasting the app URL), and would silently never match, so it is refused.
-fn host_name(var: &'static str, value: &str, host: &str) -> Result<String, ConfigError> {
-    let valid = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    if valid {
-        Ok(host.to_ascii_lowercase())
-    } else {
-        Err(ConfigError::new(
-            var,
-            value,
-            format!(
-                "{host:?} is not a host name such as myapp.azurewebsites.net (no scheme or path)"
-            ),
-        ))
-    }
-}
-
-fn split_list(value: &str) -> impl Iterator<Item = &str> {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn base_url(
@@ -308,9 +145,6 @@ fn weather_timeout(get: &impl Fn(&str) -> Option<String>) -> Result<Duration, Co
 
 /// The default for `WEATHER_TIMEOUT_SECONDS`.
 pub const DEFAULT_WEATHER_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// How long in-flight requests may run after SIGTERM before they are cancelled.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests;

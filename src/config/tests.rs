@@ -11,79 +11,18 @@ fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
 }
 
 #[test]
-fn defaults_listen_on_7071_with_loopback_hosts_only() {
+fn defaults_need_no_azure_and_reach_the_public_apis() {
     let config = parse(&[]).unwrap();
-    assert_eq!(config.port.number, 7071);
-    assert_eq!(config.port.source, PortSource::Default);
-    assert_eq!(config.allowed_hosts, ["localhost", "127.0.0.1", "::1"]);
-    assert_eq!(config.log_format, LogFormat::Text);
-    assert_eq!(config.log_filter, "info,rmcp=warn");
+    assert_eq!(config.hosting.port.number, 7071);
+    assert_eq!(
+        config.storage,
+        StorageConfig::Local {
+            dir: ".snippets".into()
+        }
+    );
     assert_eq!(
         config.weather.nws_base_url.as_str(),
         "https://api.weather.gov/"
-    );
-}
-
-#[test]
-fn the_host_chosen_port_is_used() {
-    let config = parse(&[("FUNCTIONS_CUSTOMHANDLER_PORT", "40123")]).unwrap();
-    assert_eq!(config.port.number, 40123);
-    assert_eq!(
-        config.port.to_string(),
-        "FUNCTIONS_CUSTOMHANDLER_PORT=40123"
-    );
-}
-
-#[test]
-fn an_invalid_port_names_the_variable_and_the_value() {
-    for bad in ["abc", "65536", "-1", "80.5"] {
-        let err = parse(&[("FUNCTIONS_CUSTOMHANDLER_PORT", bad)]).unwrap_err();
-        let message = err.to_string();
-        assert!(
-            message.contains("FUNCTIONS_CUSTOMHANDLER_PORT"),
-            "{message}"
-        );
-        assert!(message.contains(&format!("{bad:?}")), "{message}");
-    }
-}
-
-#[test]
-fn website_hostname_and_custom_domains_are_allowed_hosts_and_origins() {
-    let config = parse(&[
-        ("WEBSITE_HOSTNAME", "MyApp.azurewebsites.net"),
-        ("MCP_ALLOWED_HOSTS", "mcp.contoso.com, api.contoso.com:8443"),
-    ])
-    .unwrap();
-    assert_eq!(
-        config.allowed_hosts[3..],
-        [
-            "myapp.azurewebsites.net",
-            "mcp.contoso.com",
-            "api.contoso.com:8443"
-        ]
-    );
-    assert!(
-        config
-            .allowed_origins
-            .contains(&"https://myapp.azurewebsites.net".to_owned())
-    );
-}
-
-#[test]
-fn a_pasted_url_is_not_mistaken_for_a_host() {
-    let err = parse(&[("MCP_ALLOWED_HOSTS", "https://mcp.contoso.com/mcp")]).unwrap_err();
-    assert_eq!(err.name, "MCP_ALLOWED_HOSTS");
-}
-
-#[test]
-fn log_format_is_text_or_json() {
-    assert_eq!(
-        parse(&[("LOG_FORMAT", "JSON")]).unwrap().log_format,
-        LogFormat::Json
-    );
-    assert_eq!(
-        parse(&[("LOG_FORMAT", "xml")]).unwrap_err().name,
-        "LOG_FORMAT"
     );
 }
 
@@ -143,11 +82,10 @@ fn the_user_agent_names_a_contact_when_one_is_known() {
 
 #[test]
 fn empty_values_count_as_unset() {
-    let config = parse(&[
-        ("FUNCTIONS_CUSTOMHANDLER_PORT", ""),
-        ("WEBSITE_HOSTNAME", " "),
-    ])
-    .unwrap();
-    assert_eq!(config.port.source, PortSource::Default);
-    assert_eq!(config.allowed_hosts.len(), 3);
+    let config = parse(&[("NWS_API_BASE_URL", " "), ("WEATHER_TIMEOUT_SECONDS", "")]).unwrap();
+    assert_eq!(
+        config.weather.nws_base_url.as_str(),
+        "https://api.weather.gov/"
+    );
+    assert_eq!(config.weather.timeout, DEFAULT_WEATHER_TIMEOUT);
 }

@@ -1,16 +1,59 @@
-//! The tools the model can call. Each tool is thin: it parses its arguments, calls
-//! the domain code in [`crate::weather`] or [`crate::snippets`], and maps the result
-//! to what the model sees. Failures the model can act on come back as tool results
-//! with `isError: true`; only protocol misuse becomes a JSON-RPC error.
+//! The tools the model can call. Each is thin: it takes its arguments, calls the
+//! domain code ([`crate::weather`], [`crate::snippets`]) and maps the outcome to what
+//! the model sees: `structuredContent` matching the tool's output schema plus a text
+//! block a person can read, or `isError: true` with a message the model can act on.
+//! Only protocol misuse becomes a JSON-RPC error.
+//!
+//! The tools are methods of [`Tools`], which holds the domain services; the MCP
+//! handler ([`crate::server`]) owns a `Tools` and routes calls to it. To add a tool,
+//! add a `#[tool]` method to the family's file (`weather.rs`, `snippets.rs`); a new
+//! family is a new file whose router joins [`Tools::router`].
 
 mod snippets;
 mod weather;
 
-use rmcp::handler::server::router::tool::ToolRouter;
+use std::sync::Arc;
 
-use crate::server::McpServer;
+use rmcp::{
+    handler::server::router::tool::ToolRouter,
+    model::{CallToolResult, ContentBlock},
+};
+use serde::Serialize;
 
-/// All tools, built once at start-up.
-pub(crate) fn router() -> ToolRouter<McpServer> {
-    McpServer::weather_router() + McpServer::snippets_router()
+use crate::{snippets::Snippets, weather::Weather};
+
+/// What the tools work with: the domain services, built once at start-up and shared
+/// by every request (cloning is a few `Arc` increments).
+#[derive(Clone)]
+pub struct Tools {
+    weather: Arc<Weather>,
+    snippets: Arc<Snippets>,
+}
+
+impl Tools {
+    pub fn new(weather: Arc<Weather>, snippets: Arc<Snippets>) -> Self {
+        Self { weather, snippets }
+    }
+
+    /// Every tool, to be built once and kept by the handler.
+    pub fn router() -> ToolRouter<Self> {
+        Self::weather_tools() + Self::snippet_tools()
+    }
+}
+
+/// A success: `value` as `structuredContent` and `text` for people.
+fn success<T: Serialize>(value: &T, text: String) -> CallToolResult {
+    match serde_json::to_value(value) {
+        Ok(structured) => {
+            let mut result = CallToolResult::structured(structured);
+            result.content = vec![ContentBlock::text(text)];
+            result
+        }
+        Err(e) => failure(format!("The result could not be encoded: {e}")),
+    }
+}
+
+/// A failure the model can act on: `isError: true` and what went wrong.
+fn failure(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
 }

@@ -2,31 +2,25 @@
 //!
 //! Wire names and argument names (`snippetname`, `snippet`) match the Azure
 //! Functions MCP extension samples, so a client written for them works here.
-//! Each result carries `structuredContent` (matching the tool's output schema) and
-//! a readable text block; rmcp's `Json<T>` would put raw JSON in the text instead.
 
 use rmcp::{
     handler::server::{common::schema_for_output, wrapper::Parameters},
-    model::{CallToolResult, ContentBlock},
+    model::CallToolResult,
     tool, tool_router,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    server::McpServer,
-    snippets::{Deleted, Listing, Saved, Snippet, SnippetError},
-};
+use super::{Tools, failure, success};
+use crate::snippets::{Deleted, Listing, Saved, Snippet, SnippetError};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct SaveArgs {
-    /// The snippet's name: 1 to 128 characters, letters, digits, '.', '_' and '-',
-    /// starting with a letter or digit (e.g. "build-notes"). Case-sensitive.
+    /// The snippet's name: 1 to 128 characters, letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. "build-notes"). Case-sensitive.
     snippetname: String,
     /// The text to save (at most 1 MiB).
     snippet: String,
-    /// Replace a snippet that already has this name (default true). With false, an
-    /// existing snippet is left unchanged and the call reports it.
+    /// Replace a snippet that already has this name (default true). With false, an existing snippet is left unchanged and the call reports it.
     #[serde(default)]
     overwrite: Option<bool>,
 }
@@ -39,17 +33,14 @@ pub(crate) struct NameArgs {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct ListArgs {
-    /// Only list snippets whose names start with this text (case-sensitive). Omit to
-    /// list all.
+    /// Only list snippets whose names start with this text (case-sensitive). Omit to list all.
     #[serde(default)]
     prefix: Option<String>,
 }
 
-#[tool_router(router = snippets_router, vis = "pub(crate)")]
-impl McpServer {
-    /// Save a piece of text under a name so it can be retrieved later, in this or
-    /// another conversation. Replaces a snippet with the same name unless overwrite
-    /// is false.
+#[tool_router(router = snippet_tools, vis = "pub(super)")]
+impl Tools {
+    /// Save a piece of text under a name so it can be retrieved later, in this or another conversation. Replaces a snippet with the same name unless overwrite is false.
     #[tool(
         title = "Save snippet",
         output_schema = schema_for_output::<Saved>(),
@@ -66,10 +57,10 @@ impl McpServer {
     async fn save_snippet(&self, Parameters(args): Parameters<SaveArgs>) -> CallToolResult {
         let overwrite = args.overwrite.unwrap_or(true);
         let result = self
-            .snippets()
+            .snippets
             .save(&args.snippetname, args.snippet, overwrite)
             .await;
-        respond("save_snippet", result, |saved| {
+        respond(result, |saved| {
             let verb = if saved.replaced {
                 "Replaced"
             } else {
@@ -82,16 +73,15 @@ impl McpServer {
         })
     }
 
-    /// Get the text of a saved snippet by name, with its size and when it was last
-    /// saved.
+    /// Get the text of a saved snippet by name, with its size and when it was last saved.
     #[tool(
         title = "Get snippet",
         output_schema = schema_for_output::<Snippet>(),
         annotations(title = "Get snippet", read_only_hint = true, open_world_hint = false)
     )]
     async fn get_snippet(&self, Parameters(args): Parameters<NameArgs>) -> CallToolResult {
-        let result = self.snippets().get(&args.snippetname).await;
-        respond("get_snippet", result, |snippet| {
+        let result = self.snippets.get(&args.snippetname).await;
+        respond(result, |snippet| {
             format!(
                 "Snippet {:?} ({} bytes, last saved {}):\n\n{}",
                 snippet.name, snippet.size_bytes, snippet.last_modified, snippet.content
@@ -99,20 +89,18 @@ impl McpServer {
         })
     }
 
-    /// List saved snippets (names, sizes, last-saved times), sorted by name. Shows at
-    /// most 200; pass a prefix to narrow the list.
+    /// List saved snippets (names, sizes, last-saved times), sorted by name. Shows at most 200; pass a prefix to narrow the list.
     #[tool(
         title = "List snippets",
         output_schema = schema_for_output::<Listing>(),
         annotations(title = "List snippets", read_only_hint = true, open_world_hint = false)
     )]
     async fn list_snippets(&self, Parameters(args): Parameters<ListArgs>) -> CallToolResult {
-        let result = self.snippets().list(args.prefix.as_deref()).await;
-        respond("list_snippets", result, listing_text)
+        let result = self.snippets.list(args.prefix.as_deref()).await;
+        respond(result, listing_text)
     }
 
-    /// Delete a saved snippet by name. Deleting a snippet that does not exist changes
-    /// nothing and says so.
+    /// Delete a saved snippet by name. Deleting a snippet that does not exist changes nothing and says so.
     #[tool(
         title = "Delete snippet",
         output_schema = schema_for_output::<Deleted>(),
@@ -125,8 +113,8 @@ impl McpServer {
         )
     )]
     async fn delete_snippet(&self, Parameters(args): Parameters<NameArgs>) -> CallToolResult {
-        let result = self.snippets().delete(&args.snippetname).await;
-        respond("delete_snippet", result, |deleted| {
+        let result = self.snippets.delete(&args.snippetname).await;
+        respond(result, |deleted| {
             if deleted.deleted {
                 format!("Deleted snippet {:?}.", deleted.name)
             } else {
@@ -139,39 +127,28 @@ impl McpServer {
     }
 }
 
-/// Maps a domain result to a tool result: structured content plus readable text, or
-/// `isError: true` with a message the model can act on.
+/// Maps a domain result to a tool result. Storage failures are also logged (within
+/// the call's span, so with its invocation id): the model sees the message, the
+/// operator needs the line.
 fn respond<T: Serialize>(
-    tool: &str,
     result: Result<T, SnippetError>,
     text: impl FnOnce(&T) -> String,
 ) -> CallToolResult {
     match result {
         Ok(value) => {
             let text = text(&value);
-            match serde_json::to_value(&value) {
-                Ok(structured) => {
-                    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-                    result.structured_content = Some(structured);
-                    result
-                }
-                Err(e) => error(format!("could not encode the result: {e}")),
-            }
+            success(&value, text)
         }
         Err(e) => {
             if matches!(
                 e,
                 SnippetError::Storage { .. } | SnippetError::NotConfigured(_)
             ) {
-                tracing::warn!(tool, error = %e, "snippet storage failed");
+                tracing::warn!(error = %e, "snippet storage failed");
             }
-            error(capitalize(&e.to_string()))
+            failure(capitalize(&e.to_string()))
         }
     }
-}
-
-fn error(message: String) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
 fn capitalize(text: &str) -> String {

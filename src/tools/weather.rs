@@ -1,39 +1,34 @@
 //! Weather tools: NWS alerts and forecasts, and worldwide current weather.
-//!
-//! Each result carries `structuredContent` (matching the tool's `outputSchema`) and a
-//! readable text block; rmcp's `Json<T>` would put raw JSON in the text instead.
 
 use rmcp::{
     handler::server::{tool::schema_for_output, wrapper::Parameters},
-    model::{CallToolResult, ContentBlock},
+    model::CallToolResult,
     schemars::{self, JsonSchema},
     tool, tool_router,
 };
-use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+use serde::{Deserialize, Deserializer, de::Error as _};
 use serde_json::Value;
 
+use super::{Tools, failure, success};
 use crate::{
-    server::McpServer,
     weather::{AlertList, CurrentWeather, Forecast, WeatherError},
+    widget,
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct AlertsArgs {
-    /// Two-letter code of a US state or territory, e.g. "CA", "NY", "PR" (any case).
-    /// NWS marine area codes such as "GM" (Gulf of Mexico) also work.
+    /// Two-letter code of a US state or territory, e.g. "CA", "NY", "PR" (any case). NWS marine area codes such as "GM" (Gulf of Mexico) also work.
     #[serde(deserialize_with = "state")]
     state: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-pub(crate) struct ForecastArgs {
-    /// Latitude in decimal degrees, from -90 (south) to 90 (north), e.g. 40.7128 for
-    /// New York City. Must be in the United States or its territories.
+pub(crate) struct PointArgs {
+    /// Latitude in decimal degrees, from -90 (south) to 90 (north), e.g. 40.7128 for New York City. Must be in the United States or its territories.
     #[serde(deserialize_with = "latitude")]
     #[schemars(range(min = -90.0, max = 90.0))]
     latitude: f64,
-    /// Longitude in decimal degrees, from -180 (west) to 180 (east), e.g. -74.006 for
-    /// New York City. US longitudes are negative.
+    /// Longitude in decimal degrees, from -180 (west) to 180 (east), e.g. -74.006 for New York City. US longitudes are negative.
     #[serde(deserialize_with = "longitude")]
     #[schemars(range(min = -180.0, max = 180.0))]
     longitude: f64,
@@ -41,22 +36,16 @@ pub(crate) struct ForecastArgs {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct WeatherArgs {
-    /// A place name anywhere in the world, e.g. "Berlin", "Tokyo" or "Seattle".
-    /// A bare city name works best.
+    /// A place name anywhere in the world, e.g. "Berlin", "Tokyo" or "Seattle". A bare city name works best.
     #[serde(deserialize_with = "location")]
     location: String,
 }
 
-#[tool_router(router = weather_router, vis = "pub(crate)")]
-impl McpServer {
-    /// Active US weather alerts for a state or territory.
+#[tool_router(router = weather_tools, vis = "pub(super)")]
+impl Tools {
+    /// Get the active weather alerts (watches, warnings, advisories) the US National Weather Service has issued for a US state or territory, given its two-letter code. Each alert has its event, affected area, severity, urgency, certainty, effective and expiry times, description and instructions. An empty list means no alerts are active.
     #[tool(
         title = "Weather alerts (US)",
-        description = "Get the active weather alerts (watches, warnings, advisories) the US \
-            National Weather Service has issued for a US state or territory, given its \
-            two-letter code. Each alert has its event, affected area, severity, urgency, \
-            certainty, effective and expiry times, description and instructions. An empty \
-            list means no alerts are active.",
         output_schema = schema_for_output::<AlertList>(),
         annotations(
             read_only_hint = true,
@@ -66,17 +55,15 @@ impl McpServer {
         )
     )]
     async fn get_alerts(&self, Parameters(args): Parameters<AlertsArgs>) -> CallToolResult {
-        answer(self.weather().alerts(&args.state).await, AlertList::to_text)
+        answer(
+            self.weather.nws.alerts(&args.state).await,
+            AlertList::to_text,
+        )
     }
 
-    /// The NWS forecast for a US location.
+    /// Get the weather forecast for the next 7 days at a location in the United States or its territories, from the US National Weather Service, given its latitude and longitude. Returns day and night periods (e.g. "Tonight", "Saturday") with temperature, wind, and a short and a detailed forecast. For places outside the US, use get_weather instead.
     #[tool(
         title = "Weather forecast (US)",
-        description = "Get the weather forecast for the next 7 days at a location in the \
-            United States or its territories, from the US National Weather Service, given \
-            its latitude and longitude. Returns day and night periods (e.g. \"Tonight\", \
-            \"Saturday\") with temperature, wind, and a short and a detailed forecast. \
-            For places outside the US, use get_weather instead.",
         output_schema = schema_for_output::<Forecast>(),
         annotations(
             read_only_hint = true,
@@ -85,23 +72,16 @@ impl McpServer {
             open_world_hint = true
         )
     )]
-    async fn get_forecast(&self, Parameters(args): Parameters<ForecastArgs>) -> CallToolResult {
-        answer(
-            self.weather().forecast(args.latitude, args.longitude).await,
-            Forecast::to_text,
-        )
+    async fn get_forecast(&self, Parameters(args): Parameters<PointArgs>) -> CallToolResult {
+        let forecast = self.weather.nws.forecast(args.latitude, args.longitude);
+        answer(forecast.await, Forecast::to_text)
     }
 
-    /// Current weather anywhere, by place name.
+    /// Get the current weather anywhere in the world by place name, from Open-Meteo: the place found, the condition (e.g. "Partly cloudy"), temperature in °C and °F, humidity, wind speed and direction, and the observation time. Use this for places outside the US, or when only a place name is known.
     #[tool(
         title = "Current weather (worldwide)",
-        description = "Get the current weather anywhere in the world by place name, from \
-            Open-Meteo: the place found, the condition (e.g. \"Partly cloudy\"), \
-            temperature in °C and °F, humidity, wind speed and direction, and the \
-            observation time. Use this for places outside the US, or when only a place \
-            name is known.",
         output_schema = schema_for_output::<CurrentWeather>(),
-        meta = crate::widget::weather_tool_meta(),
+        meta = widget::weather_tool_meta(),
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -110,32 +90,20 @@ impl McpServer {
         )
     )]
     async fn get_weather(&self, Parameters(args): Parameters<WeatherArgs>) -> CallToolResult {
-        answer(
-            self.weather().current(&args.location).await,
-            CurrentWeather::to_text,
-        )
+        let current = self.weather.open_meteo.current(&args.location);
+        answer(current.await, CurrentWeather::to_text)
     }
 }
 
-/// A success carries the value as `structuredContent` plus its text rendering; a
-/// failure is an `isError` result whose text says what went wrong and what to do.
-fn answer<T: Serialize>(
+/// A success carries the value and its text rendering; a failure is an `isError`
+/// result whose text says what went wrong and what to do.
+fn answer<T: serde::Serialize>(
     result: Result<T, WeatherError>,
     to_text: fn(&T) -> String,
 ) -> CallToolResult {
-    let value = match result {
-        Ok(value) => value,
-        Err(error) => return CallToolResult::error(vec![ContentBlock::text(error.to_string())]),
-    };
-    match serde_json::to_value(&value) {
-        Ok(json) => {
-            let mut result = CallToolResult::structured(json);
-            result.content = vec![ContentBlock::text(to_text(&value))];
-            result
-        }
-        Err(error) => CallToolResult::error(vec![ContentBlock::text(format!(
-            "The weather result could not be encoded: {error}"
-        ))]),
+    match result {
+        Ok(value) => success(&value, to_text(&value)),
+        Err(error) => failure(error.to_string()),
     }
 }
 

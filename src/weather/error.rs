@@ -58,8 +58,6 @@ pub enum WeatherError {
     Rejected {
         service: Service,
         status: u16,
-        /// The problem+json `type`, e.g. `https://api.weather.gov/problems/InvalidPoint`.
-        problem: Option<String>,
         detail: String,
     },
 

@@ -1,10 +1,14 @@
-//! Weather domain: clients for the National Weather Service and Open-Meteo.
+//! Weather domain: clients for the National Weather Service ([`Nws`]) and
+//! Open-Meteo ([`OpenMeteo`]), testable without MCP.
 //!
 //! [`Weather`] is built once at start-up and shared by every request. Building it
 //! does no I/O: the HTTP client is created on the first upstream call (see
 //! [`upstream`]), so cold start stays fast. Every upstream call retries transient
 //! failures within one deadline ([`RetryPolicy`]) and maps the rest to a
 //! [`WeatherError`] whose message the model can act on.
+//!
+//! A new call to an existing API is one method on its client; a new API is one more
+//! client module holding its base URL, sharing the [`upstream::Upstream`].
 
 mod areas;
 mod cache;
@@ -15,69 +19,39 @@ mod nws;
 mod open_meteo;
 mod upstream;
 
+use std::sync::Arc;
+
 use url::Url;
 
 pub use areas::{Area, parse_area};
 pub use error::{Service, WeatherError};
 pub use model::{Alert, AlertList, CurrentWeather, Forecast, ForecastPeriod, Place};
+pub use nws::Nws;
+pub use open_meteo::OpenMeteo;
 pub use upstream::RetryPolicy;
 
 use crate::config::WeatherConfig;
 
-/// How many points' grid lookups one instance remembers.
-const POINTS_CACHE_CAPACITY: usize = 1024;
-
-/// The weather service shared by all requests.
+/// The weather APIs, sharing one HTTP client and retry policy.
 #[derive(Debug)]
 pub struct Weather {
-    config: WeatherConfig,
-    upstream: upstream::Upstream,
-    points: cache::TtlCache<nws::PointInfo>,
+    pub nws: Nws,
+    pub open_meteo: OpenMeteo,
 }
 
 impl Weather {
     /// Cheap and infallible: nothing is connected or loaded until first use.
     pub fn new(config: WeatherConfig) -> Self {
         let policy = RetryPolicy::with_deadline(config.timeout);
-        Self::with_policy(config, policy)
-    }
-
-    /// As [`Weather::new`], with an explicit retry policy.
-    pub fn with_policy(config: WeatherConfig, policy: RetryPolicy) -> Self {
+        let upstream = Arc::new(upstream::Upstream::new(policy, config.user_agent));
         Self {
-            upstream: upstream::Upstream::new(policy, config.user_agent.clone()),
-            config,
-            points: cache::TtlCache::new(POINTS_CACHE_CAPACITY),
+            nws: Nws::new(Arc::clone(&upstream), config.nws_base_url),
+            open_meteo: OpenMeteo::new(
+                upstream,
+                config.geocoding_base_url,
+                config.forecast_base_url,
+            ),
         }
-    }
-
-    /// Active alerts for a state, territory or marine area code (any case).
-    pub async fn alerts(&self, area: &str) -> Result<AlertList, WeatherError> {
-        let area = parse_area(area)?;
-        nws::alerts(&self.upstream, &self.config.nws_base_url, area).await
-    }
-
-    /// The NWS forecast for a US point.
-    pub async fn forecast(&self, latitude: f64, longitude: f64) -> Result<Forecast, WeatherError> {
-        nws::forecast(
-            &self.upstream,
-            &self.points,
-            &self.config.nws_base_url,
-            latitude,
-            longitude,
-        )
-        .await
-    }
-
-    /// Current conditions anywhere, by place name.
-    pub async fn current(&self, location: &str) -> Result<CurrentWeather, WeatherError> {
-        open_meteo::current(
-            &self.upstream,
-            &self.config.geocoding_base_url,
-            &self.config.forecast_base_url,
-            location,
-        )
-        .await
     }
 }
 

@@ -1,11 +1,13 @@
 //! What the weather tools return: the `structuredContent` of each result. The doc
-//! comments become the tools' `outputSchema`, which the model reads.
+//! comments become the tools' `outputSchema`, which the model reads; keys are
+//! camelCase, as in MCP itself.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Active weather alerts for one area.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AlertList {
     /// The two-letter area code asked for, upper-case.
     pub area_code: String,
@@ -23,6 +25,7 @@ pub struct AlertList {
 
 /// One active alert (watch, warning, advisory or statement).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Alert {
     /// The kind of alert, e.g. "Winter Storm Warning".
     pub event: String,
@@ -48,6 +51,7 @@ pub struct Alert {
 
 /// A US forecast for a point, in periods of about 12 hours (day and night).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Forecast {
     /// The latitude as sent to NWS (at most 4 decimals).
     pub latitude: f64,
@@ -65,6 +69,7 @@ pub struct Forecast {
 
 /// One forecast period, e.g. "Tonight" or "Wednesday".
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ForecastPeriod {
     pub name: String,
     /// ISO 8601 with the point's UTC offset.
@@ -89,6 +94,7 @@ pub struct ForecastPeriod {
 
 /// Current conditions at a place found by name.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CurrentWeather {
     pub place: Place,
     /// Plain-language condition from the WMO weather code, e.g. "Moderate rain".
@@ -113,6 +119,7 @@ pub struct CurrentWeather {
 
 /// A place resolved from the name asked for.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Place {
     pub name: String,
     /// First-level administrative area (state, region), when known.

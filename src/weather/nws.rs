@@ -4,26 +4,37 @@
 //! Upstream shapes vary between API versions (fields appear, vanish or turn null), so
 //! everything optional is an `Option` and unknown fields are ignored.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use serde::Deserialize;
+use serde::{Deserialize, de::DeserializeOwned};
 use url::Url;
 
 use super::{
-    areas::Area,
+    areas::parse_area,
     cache::TtlCache,
     endpoint,
     error::{Service, WeatherError},
     model::{Alert, AlertList, Forecast, ForecastPeriod},
-    upstream::Upstream,
+    upstream::{Fetched, Upstream},
 };
 
 /// GeoJSON, the format NWS documents; sent explicitly so a change of default
 /// cannot break parsing.
 const ACCEPT: &str = "application/geo+json";
-pub(crate) const SOURCE: &str = "National Weather Service (api.weather.gov)";
+const SOURCE: &str = "National Weather Service (api.weather.gov)";
 /// `/points` answers kept at most this long, whatever `max-age` says.
 const MAX_POINT_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How many points' grid lookups one instance remembers.
+const POINTS_CACHE_CAPACITY: usize = 1024;
+
+/// The National Weather Service API client.
+#[derive(Debug)]
+pub struct Nws {
+    upstream: Arc<Upstream>,
+    base: Url,
+    /// `/points` answers by point: a forecast's grid cell rarely changes.
+    points: TtlCache<PointInfo>,
+}
 
 /// Formats a coordinate as NWS wants it: at most 4 decimals and no trailing zeros
 /// (`39.7456`, `35.5`, `-95`). Anything else is answered with a 301.
@@ -49,115 +60,117 @@ pub fn check_range(name: &'static str, value: f64, limit: f64) -> Result<f64, We
     }
 }
 
-pub(crate) async fn alerts(
-    upstream: &Upstream,
-    base: &Url,
-    area: Area,
-) -> Result<AlertList, WeatherError> {
-    let mut url = endpoint(base, "alerts/active");
-    url.query_pairs_mut().append_pair("area", area.code);
-    let collection: AlertCollection = upstream.get_json(Service::Nws, &url, ACCEPT).await?.body;
-    let alerts: Vec<Alert> = collection
-        .features
-        .into_iter()
-        .map(|feature| feature.properties.into())
-        .collect();
-    Ok(AlertList {
-        area_code: area.code.to_owned(),
-        area_name: area.name.to_owned(),
-        count: alerts.len(),
-        alerts,
-        updated: collection.updated,
-        source: SOURCE.to_owned(),
-    })
+impl Nws {
+    pub(super) fn new(upstream: Arc<Upstream>, base: Url) -> Self {
+        Self {
+            upstream,
+            base,
+            points: TtlCache::new(POINTS_CACHE_CAPACITY),
+        }
+    }
+
+    /// Active alerts for a state, territory or marine area code (any case).
+    pub async fn alerts(&self, area: &str) -> Result<AlertList, WeatherError> {
+        let area = parse_area(area)?;
+        let mut url = endpoint(&self.base, "alerts/active");
+        url.query_pairs_mut().append_pair("area", area.code);
+        let collection: AlertCollection = self.get(&url).await?.body;
+        let alerts: Vec<Alert> = collection
+            .features
+            .into_iter()
+            .map(|feature| feature.properties.into())
+            .collect();
+        Ok(AlertList {
+            area_code: area.code.to_owned(),
+            area_name: area.name.to_owned(),
+            count: alerts.len(),
+            alerts,
+            updated: collection.updated,
+            source: SOURCE.to_owned(),
+        })
+    }
+
+    /// The forecast for a US point, in periods of about 12 hours.
+    pub async fn forecast(&self, latitude: f64, longitude: f64) -> Result<Forecast, WeatherError> {
+        let (lat, lon, point) = self.point(latitude, longitude).await?;
+        let url = endpoint(&self.base, &point.forecast_path);
+        let response: ForecastResponse = self.get(&url).await?.body;
+        Ok(response.into_forecast(lat, lon, point))
+    }
+
+    /// The grid lookup (`/points/{lat},{lon}`) for a point, cached for as long as
+    /// NWS says (at most a day), with the coordinates as sent.
+    async fn point(
+        &self,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<(f64, f64, PointInfo), WeatherError> {
+        let lat = format_coordinate(check_range("latitude", latitude, 90.0)?);
+        let lon = format_coordinate(check_range("longitude", longitude, 180.0)?);
+        let key = format!("{lat},{lon}");
+        let coordinates = (
+            lat.parse().unwrap_or(latitude),
+            lon.parse().unwrap_or(longitude),
+        );
+        if let Some(point) = self.points.get(&key) {
+            return Ok((coordinates.0, coordinates.1, point));
+        }
+        let (point, max_age) = self.lookup_point(&key).await?;
+        if let Some(ttl) = max_age {
+            self.points
+                .insert(key, point.clone(), ttl.min(MAX_POINT_TTL));
+        }
+        Ok((coordinates.0, coordinates.1, point))
+    }
+
+    async fn lookup_point(&self, key: &str) -> Result<(PointInfo, Option<Duration>), WeatherError> {
+        let url = endpoint(&self.base, &format!("points/{key}"));
+        let fetched = match self.get::<PointResponse>(&url).await {
+            Ok(fetched) => fetched,
+            Err(WeatherError::Rejected { status: 404, .. }) => {
+                return Err(WeatherError::PointNotCovered {
+                    point: key.to_owned(),
+                });
+            }
+            Err(error) => return Err(error),
+        };
+        let properties = fetched.body.properties;
+        let not_covered = || WeatherError::PointNotCovered {
+            point: key.to_owned(),
+        };
+        let location = properties
+            .relative_location
+            .map(|place| place.properties)
+            .and_then(|place| match (place.city, place.state) {
+                (Some(city), Some(state)) => Some(format!("{city}, {state}")),
+                (city, state) => city.or(state),
+            });
+        let info = PointInfo {
+            forecast_path: url_path(properties.forecast.as_deref()).ok_or_else(not_covered)?,
+            location,
+            time_zone: properties.time_zone,
+        };
+        Ok((info, fetched.max_age))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<Fetched<T>, WeatherError> {
+        self.upstream.get_json(Service::Nws, url, ACCEPT).await
+    }
+}
+
+/// The path of an absolute URL from an NWS answer (`https://api.weather.gov/gridpoints/...`).
+/// Only the path is used, against the configured base: requests stay on the configured
+/// host (a proxy, a test server), and a tampered body cannot send this server elsewhere.
+fn url_path(url: Option<&str>) -> Option<String> {
+    Url::parse(url?).ok().map(|url| url.path().to_owned())
 }
 
 /// What a forecast needs from a `/points` answer; cached per point.
 #[derive(Debug, Clone)]
-pub(crate) struct PointInfo {
+struct PointInfo {
     forecast_path: String,
     location: Option<String>,
     time_zone: Option<String>,
-}
-
-pub(crate) async fn forecast(
-    upstream: &Upstream,
-    points: &TtlCache<PointInfo>,
-    base: &Url,
-    latitude: f64,
-    longitude: f64,
-) -> Result<Forecast, WeatherError> {
-    let lat = format_coordinate(check_range("latitude", latitude, 90.0)?);
-    let lon = format_coordinate(check_range("longitude", longitude, 180.0)?);
-    let key = format!("{lat},{lon}");
-    let point = match points.get(&key) {
-        Some(point) => point,
-        None => {
-            let point = lookup_point(upstream, base, &key).await?;
-            if let Some(ttl) = point.1 {
-                points.insert(key.clone(), point.0.clone(), ttl.min(MAX_POINT_TTL));
-            }
-            point.0
-        }
-    };
-
-    // The forecast URL is absolute (https://api.weather.gov/gridpoints/...). Only its
-    // path is used, against the configured base: requests stay on the configured host
-    // (a proxy, a test server), and a tampered body cannot send this server elsewhere.
-    let url = endpoint(base, &point.forecast_path);
-    let response: ForecastResponse = upstream.get_json(Service::Nws, &url, ACCEPT).await?.body;
-    let properties = response.properties;
-    Ok(Forecast {
-        latitude: lat.parse().unwrap_or(latitude),
-        longitude: lon.parse().unwrap_or(longitude),
-        location: point.location,
-        time_zone: point.time_zone,
-        updated: properties.updated.or(properties.generated_at),
-        periods: properties.periods.into_iter().map(Into::into).collect(),
-        source: SOURCE.to_owned(),
-    })
-}
-
-async fn lookup_point(
-    upstream: &Upstream,
-    base: &Url,
-    key: &str,
-) -> Result<(PointInfo, Option<Duration>), WeatherError> {
-    let url = endpoint(base, &format!("points/{key}"));
-    let fetched = match upstream
-        .get_json::<PointResponse>(Service::Nws, &url, ACCEPT)
-        .await
-    {
-        Ok(fetched) => fetched,
-        Err(WeatherError::Rejected { status: 404, .. }) => {
-            return Err(WeatherError::PointNotCovered {
-                point: key.to_owned(),
-            });
-        }
-        Err(error) => return Err(error),
-    };
-    let properties = fetched.body.properties;
-    let forecast_path = properties
-        .forecast
-        .as_deref()
-        .and_then(|forecast| Url::parse(forecast).ok())
-        .map(|forecast| forecast.path().to_owned())
-        .ok_or_else(|| WeatherError::PointNotCovered {
-            point: key.to_owned(),
-        })?;
-    let location = properties
-        .relative_location
-        .map(|place| place.properties)
-        .and_then(|place| match (place.city, place.state) {
-            (Some(city), Some(state)) => Some(format!("{city}, {state}")),
-            (city, state) => city.or(state),
-        });
-    let info = PointInfo {
-        forecast_path,
-        location,
-        time_zone: properties.time_zone,
-    };
-    Ok((info, fetched.max_age))
 }
 
 #[derive(Deserialize)]
@@ -234,6 +247,21 @@ struct RelativePlace {
 #[derive(Deserialize)]
 struct ForecastResponse {
     properties: ForecastProperties,
+}
+
+impl ForecastResponse {
+    fn into_forecast(self, latitude: f64, longitude: f64, point: PointInfo) -> Forecast {
+        let properties = self.properties;
+        Forecast {
+            latitude,
+            longitude,
+            location: point.location,
+            time_zone: point.time_zone,
+            updated: properties.updated.or(properties.generated_at),
+            periods: properties.periods.into_iter().map(Into::into).collect(),
+            source: SOURCE.to_owned(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

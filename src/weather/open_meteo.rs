@@ -1,6 +1,8 @@
 //! Open-Meteo: a place name to coordinates (geocoding API), then the current
 //! conditions there (forecast API). Works worldwide, with no API key.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use url::Url;
 
@@ -13,88 +15,104 @@ use super::{
 
 const ACCEPT: &str = "application/json";
 /// Open-Meteo's terms ask for this attribution.
-pub(crate) const SOURCE: &str = "Weather data by Open-Meteo.com";
+const SOURCE: &str = "Weather data by Open-Meteo.com";
 const CURRENT_VARIABLES: &str =
     "temperature_2m,relative_humidity_2m,wind_speed_10m,wind_direction_10m,weather_code";
 
-pub(crate) async fn current(
-    upstream: &Upstream,
-    geocoding_base: &Url,
-    forecast_base: &Url,
-    location: &str,
-) -> Result<CurrentWeather, WeatherError> {
-    let query = location.trim();
-    if query.is_empty() {
-        return Err(WeatherError::InvalidArgument {
-            name: "location",
-            reason: "it is empty; give a place name such as \"Berlin\" or \"Tokyo\"".to_owned(),
-        });
-    }
-    let place = geocode(upstream, geocoding_base, query).await?;
-
-    let mut url = endpoint(forecast_base, "v1/forecast");
-    url.query_pairs_mut()
-        .append_pair("latitude", &place.latitude.to_string())
-        .append_pair("longitude", &place.longitude.to_string())
-        .append_pair("current", CURRENT_VARIABLES);
-    let response: ForecastResponse = upstream
-        .get_json(Service::Forecast, &url, ACCEPT)
-        .await?
-        .body;
-    let current = response
-        .current
-        .ok_or_else(|| WeatherError::InvalidResponse {
-            service: Service::Forecast,
-            detail: "the answer has no current conditions".to_owned(),
-        })?;
-    Ok(CurrentWeather {
-        place,
-        condition: current.weather_code.map_or_else(
-            || "Unknown".to_owned(),
-            |code| wmo_condition(code).to_owned(),
-        ),
-        weather_code: current.weather_code,
-        temperature_c: current.temperature_2m,
-        temperature_f: current.temperature_2m.map(celsius_to_fahrenheit),
-        humidity_percent: current.relative_humidity_2m,
-        wind_speed_kmh: current.wind_speed_10m,
-        wind_direction_degrees: current.wind_direction_10m,
-        wind_direction: current
-            .wind_direction_10m
-            .map(|d| compass_point(d).to_owned()),
-        observed_at: with_offset(&current.time, response.utc_offset_seconds.unwrap_or(0)),
-        source: SOURCE.to_owned(),
-    })
+/// The Open-Meteo client: its geocoding and forecast APIs.
+#[derive(Debug)]
+pub struct OpenMeteo {
+    upstream: Arc<Upstream>,
+    geocoding: Url,
+    forecast: Url,
 }
 
-async fn geocode(upstream: &Upstream, base: &Url, query: &str) -> Result<Place, WeatherError> {
-    let mut url = endpoint(base, "v1/search");
-    url.query_pairs_mut()
-        .append_pair("name", query)
-        .append_pair("count", "1")
-        .append_pair("language", "en")
-        .append_pair("format", "json");
-    let response: GeocodeResponse = upstream
-        .get_json(Service::Geocoding, &url, ACCEPT)
-        .await?
-        .body;
-    // When nothing matches, `results` is absent rather than empty.
-    let found = response
-        .results
-        .into_iter()
-        .flatten()
-        .next()
-        .ok_or_else(|| WeatherError::PlaceNotFound {
-            query: query.to_owned(),
-        })?;
-    Ok(Place {
-        name: found.name,
-        admin_area: found.admin1,
-        country: found.country,
-        country_code: found.country_code,
-        latitude: found.latitude,
-        longitude: found.longitude,
-    })
+impl OpenMeteo {
+    pub(super) fn new(upstream: Arc<Upstream>, geocoding: Url, forecast: Url) -> Self {
+        Self {
+            upstream,
+            geocoding,
+            forecast,
+        }
+    }
+
+    /// Current conditions anywhere, by place name.
+    pub async fn current(&self, location: &str) -> Result<CurrentWeather, WeatherError> {
+        let query = location.trim();
+        if query.is_empty() {
+            return Err(WeatherError::InvalidArgument {
+                name: "location",
+                reason: "it is empty; give a place name such as \"Berlin\" or \"Tokyo\"".to_owned(),
+            });
+        }
+        let place = self.geocode(query).await?;
+
+        let mut url = endpoint(&self.forecast, "v1/forecast");
+        url.query_pairs_mut()
+            .append_pair("latitude", &place.latitude.to_string())
+            .append_pair("longitude", &place.longitude.to_string())
+            .append_pair("current", CURRENT_VARIABLES);
+        let response: ForecastResponse = self
+            .upstream
+            .get_json(Service::Forecast, &url, ACCEPT)
+            .await?
+            .body;
+        let current = response
+            .current
+            .ok_or_else(|| WeatherError::InvalidResponse {
+                service: Service::Forecast,
+                detail: "the answer has no current conditions".to_owned(),
+            })?;
+        Ok(CurrentWeather {
+            place,
+            condition: current.weather_code.map_or_else(
+                || "Unknown".to_owned(),
+                |code| wmo_condition(code).to_owned(),
+            ),
+            weather_code: current.weather_code,
+            temperature_c: current.temperature_2m,
+            temperature_f: current.temperature_2m.map(celsius_to_fahrenheit),
+            humidity_percent: current.relative_humidity_2m,
+            wind_speed_kmh: current.wind_speed_10m,
+            wind_direction_degrees: current.wind_direction_10m,
+            wind_direction: current
+                .wind_direction_10m
+                .map(|d| compass_point(d).to_owned()),
+            observed_at: with_offset(&current.time, response.utc_offset_seconds.unwrap_or(0)),
+            source: SOURCE.to_owned(),
+        })
+    }
+
+    async fn geocode(&self, query: &str) -> Result<Place, WeatherError> {
+        let mut url = endpoint(&self.geocoding, "v1/search");
+        url.query_pairs_mut()
+            .append_pair("name", query)
+            .append_pair("count", "1")
+            .append_pair("language", "en")
+            .append_pair("format", "json");
+        let response: GeocodeResponse = self
+            .upstream
+            .get_json(Service::Geocoding, &url, ACCEPT)
+            .await?
+            .body;
+        // When nothing matches, `results` is absent rather than empty.
+        let found = response
+            .results
+            .into_iter()
+            .flatten()
+            .next()
+            .ok_or_else(|| WeatherError::PlaceNotFound {
+                query: query.to_owned(),
+            })?;
+        Ok(Place {
+            name: found.name,
+            admin_area: found.admin1,
+            country: found.country,
+            country_code: found.country_code,
+            latitude: found.latitude,
+            longitude: found.longitude,
+        })
+    }
 }
 
 /// Plain-language text for a WMO weather interpretation code (WMO 4677, as

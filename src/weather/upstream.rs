@@ -15,8 +15,8 @@ use url::Url;
 
 use super::error::{Service, WeatherError};
 
-/// Bodies larger than this are refused: the largest real answer (a 14-period
-/// forecast) is about 20 KiB.
+/// Bodies larger than this are refused, not read: the largest real answer (a
+/// 14-period forecast) is about 20 KiB.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -158,7 +158,13 @@ async fn classify<T: DeserializeOwned>(
     let status = response.status();
     let headers = response.headers().clone();
     let body = match read_body(response).await {
-        Ok(body) => body,
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            return Err(WeatherError::InvalidResponse {
+                service,
+                detail: format!("an answer larger than {MAX_BODY_BYTES} bytes"),
+            });
+        }
         Err(error) if error.is_timeout() => return Ok(Err((Transient::Timeout, None))),
         Err(error) => {
             return Ok(Err((Transient::Connection(error.to_string()), None)));
@@ -195,27 +201,24 @@ async fn classify<T: DeserializeOwned>(
             .map(Duration::from_secs);
         return Ok(Err((Transient::Status(detail), retry_after)));
     }
-    let problem = serde_json::from_slice::<Problem>(&body)
-        .ok()
-        .and_then(|p| p.problem_type);
     Err(WeatherError::Rejected {
         service,
         status: status.as_u16(),
-        problem,
         detail,
     })
 }
 
-/// Reads the body, refusing anything implausibly large.
-async fn read_body(mut response: Response) -> Result<Vec<u8>, reqwest::Error> {
+/// Reads the body; `None` when it grows past [`MAX_BODY_BYTES`], which no real
+/// answer does, so reading stops there.
+async fn read_body(mut response: Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
-            break;
+            return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(Some(body))
 }
 
 fn is_transient(status: StatusCode) -> bool {
@@ -254,8 +257,6 @@ impl Transient {
 /// `detail`, `type`), Open-Meteo `{"error": true, "reason": ...}`.
 #[derive(serde::Deserialize)]
 struct Problem {
-    #[serde(rename = "type")]
-    problem_type: Option<String>,
     title: Option<String>,
     detail: Option<String>,
     reason: Option<String>,

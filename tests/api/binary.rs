@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ACCEPT, Handler, run_handler_to_exit};
+use crate::helpers::{ACCEPT, Handler, run_handler_to_exit, wait_until};
 
 /// POSTs a ping, optionally with another `Host` header, and returns the status.
 fn ping_status(url: &str, host: Option<&str>) -> u16 {
@@ -120,41 +120,44 @@ fn sigterm_exits_zero() {
 
 #[test]
 fn sigterm_lets_an_in_flight_request_finish() {
-    // A slow client: the request line and headers are sent, the body is not yet
-    // complete when SIGTERM arrives. The server must still answer it.
-    use std::io::{Read, Write};
+    use std::io::{BufRead, BufReader, Write};
     let mut handler = Handler::start(&[]);
     let body = r#"{"jsonrpc":"2.0","id":9,"method":"ping"}"#;
     let mut stream = std::net::TcpStream::connect(handler.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Headers only: `100 Continue` comes back once the server is reading this
+    // request's body, so the request is in flight when SIGTERM arrives.
     write!(
         stream,
         "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-         Accept: {ACCEPT}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-        body.len(),
-        &body[..10]
+         Accept: {ACCEPT}\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
     )
     .unwrap();
-    stream.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    std::process::Command::new("kill")
-        .args(["-TERM", &handler.pid().to_string()])
-        .status()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    stream.write_all(&body.as_bytes()[10..]).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains(r#""id":9"#), "{response}");
-    let status = handler
-        .wait_with_timeout(Duration::from_secs(10))
-        .expect("exit");
-    assert!(status.success());
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 100"), "{line}");
+    reader.read_line(&mut line).unwrap();
+
+    handler.signal_terminate();
+    handler.wait_for_output("shutting down");
+    stream.write_all(body.as_bytes()).unwrap();
+    let response: Vec<String> = reader.lines().map_while(Result::ok).collect();
+    assert!(response[0].starts_with("HTTP/1.1 200"), "{response:?}");
+    assert!(
+        response.iter().any(|l| l.contains(r#""id":9"#)),
+        "{response:?}"
+    );
+    assert!(handler.wait_for_exit().success());
 }
 
 #[test]
 fn json_logs_carry_the_invocation_id_and_never_secrets() {
-    let handler = Handler::start(&[("LOG_FORMAT", "json")]);
+    let mut handler = Handler::start(&[("LOG_FORMAT", "json")]);
     let response = blocking(
         mcp_post(&handler.url("/mcp?code=query-secret-123"))
             .header("x-functions-key", "key-secret-456")
@@ -166,7 +169,7 @@ fn json_logs_carry_the_invocation_id_and_never_secrets() {
     )
     .unwrap();
     assert_eq!(response.status(), 200);
-    std::thread::sleep(Duration::from_millis(200));
+    handler.wait_for_output("inv-42");
 
     let output = handler.output();
     let request_line: Value = output
@@ -207,8 +210,12 @@ fn the_first_request_logs_the_host_it_arrived_with_once() {
         .unwrap();
         assert_eq!(response.status(), 200);
     }
-    std::thread::sleep(Duration::from_millis(200));
-    let output = handler.output();
+    // Each request is logged before its answer is sent; this waits for the thread
+    // that reads the output.
+    let output = wait_until(Duration::from_secs(10), "two request lines", || {
+        let output = handler.output();
+        (output.iter().filter(|l| l.contains("POST")).count() >= 2).then_some(output)
+    });
     let lines: Vec<&String> = output
         .iter()
         .filter(|l| l.contains("first request"))

@@ -29,11 +29,7 @@ fn conformance(bin: &str, url: &str, args: &[&str]) -> String {
     let mut command: Command = npm_tool(bin);
     command.args(["server", "--url", url]).args(args);
     let output = run_bounded(command, Duration::from_secs(300));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = format!("{}{}", output.stdout, output.stderr);
     assert!(
         output.status.success(),
         "{bin} server {args:?} exited with {}:\n{text}",
@@ -157,7 +153,7 @@ fn stateless_2026_07_28_scenario_against_the_real_binary_fails_only_untestable_c
         "server-stateless",
     ]);
     let output = run_bounded(command, Duration::from_secs(300));
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = output.stdout;
     // Check lines look like `<time> [<check id>   ] SUCCESS|FAILURE|SKIPPED <text>`.
     let status_of = |line: &str| -> Option<(String, String)> {
         let line = strip_ansi(line);

@@ -2,18 +2,18 @@
 //! the real binary: list tools, call every tool from [`crate::tool_table`], and one
 //! invalid call. Exit codes: 0 ok, 5 tool error (unknown tool or `isError: true`).
 
-use std::{process::Output, time::Duration};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::{
-    helpers::{npm_tool, run_bounded},
+    helpers::{npm_tool, process::Finished, run_bounded},
     tool_table::{ToolEnv, valid_calls},
 };
 
 /// Runs `mcp-inspector --cli URL ARGS` with `HOME` in a temp dir (it writes its
 /// catalog under `~/.mcp-inspector`).
-fn inspector(url: &str, args: &[&str]) -> Output {
+fn inspector(url: &str, args: &[&str]) -> Finished {
     let home = tempfile::tempdir().unwrap();
     let mut command = npm_tool(".bin/mcp-inspector");
     command
@@ -23,12 +23,10 @@ fn inspector(url: &str, args: &[&str]) -> Output {
     run_bounded(command, Duration::from_secs(120))
 }
 
-fn describe(output: &Output) -> String {
+fn describe(output: &Finished) -> String {
     format!(
         "exit {}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+        output.status, output.stdout, output.stderr
     )
 }
 
@@ -40,7 +38,7 @@ async fn inspector_lists_tools_and_calls_every_tool() {
     tokio::task::spawn_blocking(move || {
         let listed = inspector(&url, &["--method", "tools/list"]);
         assert_eq!(listed.status.code(), Some(0), "{}", describe(&listed));
-        let tools: Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let tools: Value = serde_json::from_str(&listed.stdout).unwrap();
         let names: Vec<&str> = tools["tools"]
             .as_array()
             .unwrap_or_else(|| panic!("{}", describe(&listed)))
@@ -104,7 +102,7 @@ async fn inspector_exits_5_on_an_unknown_tool() {
     .await
     .unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", describe(&output));
-    let error: Value = serde_json::from_slice(&output.stderr).unwrap();
+    let error: Value = serde_json::from_str(&output.stderr).unwrap();
     assert_eq!(
         error["error"]["code"],
         "tool_not_found",

@@ -2,6 +2,8 @@
 //! and the Host and Origin checks. Malformed and refused requests are in
 //! `http_edge_cases.rs`.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
 use crate::helpers::{ACCEPT, TestApp};
@@ -20,15 +22,20 @@ async fn rmcp_client_initializes_lists_tools_and_pings() {
     assert!(instructions.contains("save_snippet"), "{instructions}");
 
     let tools = client.list_all_tools().await.unwrap();
-    let names: Vec<_> = tools.iter().map(|t| t.name.to_string()).collect();
+    let names: BTreeSet<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(names.len(), tools.len(), "tool names must be unique");
     for tool in &tools {
         assert!(
             tool.description.is_some(),
             "{} has no description",
             tool.name
         );
+        assert!(
+            instructions.contains(&format!("- {}: ", tool.name)),
+            "the instructions do not list {}: {instructions}",
+            tool.name
+        );
     }
-    assert_eq!(names.len(), tools.len(), "{names:?}");
 
     client
         .send_request(rmcp::model::ClientRequest::PingRequest(Default::default()))

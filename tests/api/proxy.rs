@@ -3,7 +3,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use axum::{Json, http::HeaderMap};
 use rmcp::{
     ErrorData as McpError, RoleServer, ServerHandler,
     model::{
@@ -12,12 +11,14 @@ use rmcp::{
     },
     service::RequestContext,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::Notify;
 
 use crate::{
-    helpers::{ACCEPT, Handler, Nginx, PUBLIC_HOST, ServedHandler},
-    sdk_clients::{PYTHON_SDKS, python_client, typescript_client},
+    helpers::{
+        ACCEPT, Handler, Nginx, PUBLIC_HOST, PYTHON_SDKS, ServedHandler, python_client,
+        typescript_client,
+    },
     tool_table::{ToolEnv, assert_all_calls_succeeded, call_args},
 };
 
@@ -26,19 +27,15 @@ const BEARER: &str = "eyJ0b2tlbi1zZWNyZXQtOTk4NyJ9";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_proxy_forwards_headers_like_the_functions_host() {
-    let echo = ServedHandler::start_router(axum::Router::new().fallback(
-        |headers: HeaderMap| async move {
-            let map: serde_json::Map<String, Value> = headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap_or_default())))
-                .collect();
-            Json(Value::Object(map))
-        },
-    ))
-    .await;
-    let upstream = echo.addr.to_string();
-    let nginx = Nginx::start(echo.addr.port(), &upstream);
-    let seen: Value = reqwest::Client::new()
+    // The upstream records what reaches it.
+    let upstream = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&upstream)
+        .await;
+    let upstream_host = upstream.address().to_string();
+    let nginx = Nginx::start(upstream.address().port(), &upstream_host);
+    let response = reqwest::Client::new()
         .post(nginx.url("/mcp?code=abc"))
         .header("x-functions-key", FUNCTION_KEY)
         .header("authorization", format!("Bearer {BEARER}"))
@@ -47,16 +44,22 @@ async fn the_proxy_forwards_headers_like_the_functions_host() {
         .body("{}")
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    assert_eq!(seen["host"], upstream, "{seen}");
-    assert_eq!(seen["x-forwarded-host"], PUBLIC_HOST, "{seen}");
-    assert_eq!(seen["x-forwarded-proto"], "https", "{seen}");
-    assert_eq!(seen["x-functions-key"], FUNCTION_KEY, "{seen}");
-    assert_eq!(seen["authorization"], format!("Bearer {BEARER}"), "{seen}");
-    assert_eq!(seen["mcp-protocol-version"], "2025-06-18", "{seen}");
+    assert_eq!(response.status(), 200);
+    let received = upstream.received_requests().await.unwrap();
+    let seen = &received[0].headers;
+    let header = |name: &str| seen.get(name).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    assert_eq!(header("host"), upstream_host, "{seen:?}");
+    assert_eq!(header("x-forwarded-host"), PUBLIC_HOST, "{seen:?}");
+    assert_eq!(header("x-forwarded-proto"), "https", "{seen:?}");
+    assert_eq!(header("x-functions-key"), FUNCTION_KEY, "{seen:?}");
+    assert_eq!(
+        header("authorization"),
+        format!("Bearer {BEARER}"),
+        "{seen:?}"
+    );
+    assert_eq!(header("mcp-protocol-version"), "2025-06-18", "{seen:?}");
+    assert_eq!(received[0].url.query(), Some("code=abc"));
 }
 
 /// The secrets clients send, as client flags.

@@ -12,8 +12,7 @@ use rust_mcp_functions::server::PROTOCOL_VERSIONS;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{ACCEPT, TestApp},
-    sdk_clients::{PYTHON_SDKS, python_client, typescript_client},
+    helpers::{ACCEPT, PYTHON_SDKS, TestApp, python_client, typescript_client},
     tool_table::{ToolEnv, assert_all_calls_succeeded, call_args},
 };
 

@@ -5,55 +5,13 @@
 //! reads every resource: the real server's one resource is the weather widget; text
 //! and binary resources are proven against the conformance server.
 
-use std::{process::Command, time::Duration};
-
 use serde_json::Value;
 
 use crate::{
     conformance::Fixtures,
-    helpers::{ServedHandler, installed_tool, repo_root, run_bounded},
+    helpers::{PYTHON_SDKS, ServedHandler, python_client, typescript_client},
     tool_table::{ToolEnv, assert_all_calls_succeeded, call_args},
 };
-
-/// Runs a client script and returns its JSON report; fails with its stderr.
-pub fn run_client(command: Command) -> Value {
-    let description = format!("{command:?}");
-    let output = run_bounded(command, Duration::from_secs(120));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{description} failed ({}):\n{stderr}\n{stdout}",
-        output.status
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("bad report ({e}): {stdout}"))
-}
-
-/// tests/npm/client.mjs: `options` are its flags (`--protocol-version V`,
-/// `--header "Name: value"`), `calls` its `TOOL JSON_ARGS` pairs.
-pub fn typescript_client(url: &str, options: &[&str], calls: &[String]) -> Value {
-    let mut command = Command::new(installed_tool("MCP_TEST_NODE"));
-    command
-        .arg(repo_root().join("tests/npm/client.mjs"))
-        .arg(url)
-        .args(options)
-        .args(calls);
-    run_client(command)
-}
-
-/// tests/python/client.py with the venv named by `python_var`; same arguments as
-/// [`typescript_client`], plus `--discover` (2.x: the 2026-07-28 lifecycle).
-pub fn python_client(python_var: &str, url: &str, options: &[&str], calls: &[String]) -> Value {
-    let mut command = Command::new(installed_tool(python_var));
-    command
-        .arg(repo_root().join("tests/python/client.py"))
-        .arg(url)
-        .args(options)
-        .args(calls);
-    run_client(command)
-}
-
-pub const PYTHON_SDKS: [&str; 2] = ["MCP_TEST_PYTHON_MCP1", "MCP_TEST_PYTHON_MCP2"];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn typescript_sdk_calls_every_tool() {

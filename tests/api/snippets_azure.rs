@@ -9,11 +9,9 @@ use wiremock::{
     matchers::{header, method, path, query_param},
 };
 
-use crate::{
-    helpers::{
-        AZURITE_KEY, Azurite, Handler, call_tool, mcp_client, result_text, run_handler_to_exit,
-    },
-    sdk_clients::{python_client, typescript_client},
+use crate::helpers::{
+    AZURITE_KEY, Azurite, Handler, call_tool, mcp_client, python_client, result_text,
+    run_handler_to_exit, typescript_client,
 };
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use std::{any::Any, collections::BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::{helpers::Handler, weather::Upstreams};
+use crate::helpers::{Handler, TestApp, Upstreams, mcp_client};
 
 /// One valid call: the tool and arguments it must accept without `isError`.
 pub struct ToolCall {
@@ -60,7 +60,11 @@ impl ToolEnv {
     /// paths plus an unknown place).
     pub fn with(upstreams: Upstreams) -> Self {
         Self {
-            vars: upstreams.vars(),
+            vars: upstreams
+                .vars()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
             _stand_ins: vec![Box::new(upstreams)],
         }
     }
@@ -110,7 +114,7 @@ pub fn assert_all_calls_succeeded(report: &Value) {
 async fn every_listed_tool_has_a_row() {
     let env = ToolEnv::start().await;
     let handler = env.handler(&[]);
-    let client = crate::helpers::mcp_client(&handler.url("/mcp")).await;
+    let client = mcp_client(&handler.url("/mcp")).await;
     let listed: BTreeSet<String> = client
         .list_all_tools()
         .await
@@ -124,4 +128,50 @@ async fn every_listed_tool_has_a_row() {
         listed, rows,
         "tests/api/tool_table.rs must have one row per listed tool"
     );
+}
+
+/// What the model reads about every tool. After changing a tool, regenerate it with
+/// `INSTA_UPDATE=always scripts/test.sh tool_table::` and review the diff.
+#[tokio::test]
+async fn tools_list_snapshot() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .await;
+    let body: Value = response.json().await.unwrap();
+    let tools = &body["result"]["tools"];
+    assert_one_wire_style(tools, "tools");
+    insta::assert_json_snapshot!("tools_list", body["result"]);
+}
+
+/// Every key the model sees in a schema's `properties` is camelCase, and no
+/// description carries a hard line break (doc comments are written one sentence
+/// after another on one line, as the model reads them).
+fn assert_one_wire_style(value: &Value, at: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = format!("{at}.{key}");
+                if key == "description" {
+                    let text = child.as_str().unwrap_or_default();
+                    assert!(!text.contains('\n'), "{here} has a line break: {text:?}");
+                }
+                if key == "properties" {
+                    for name in child.as_object().into_iter().flat_map(|p| p.keys()) {
+                        assert!(
+                            !name.contains('_') || name.starts_with('_'),
+                            "{here}.{name} is not camelCase"
+                        );
+                    }
+                }
+                assert_one_wire_style(child, &here);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                assert_one_wire_style(item, &format!("{at}[{i}]"));
+            }
+        }
+        _ => {}
+    }
 }

@@ -4,15 +4,16 @@
 //! (`tests/browser/host.html`, driven by `tests/npm/widget-driver.mjs`), showing
 //! real `get_weather` results from the real binary.
 
-use std::{path::PathBuf, process::Command, time::Duration};
+use std::{path::PathBuf, process::Command};
 
 use rmcp::model::{ReadResourceRequestParams, ResourceContents};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, call_tool, installed_tool, mcp_client, repo_root, run_bounded},
+    helpers::{
+        TestApp, Upstreams, call_tool, clients::run_client, installed_tool, mcp_client, repo_root,
+    },
     tool_table::ToolEnv,
-    weather::Upstreams,
 };
 
 pub const URI: &str = "ui://weather/index.html";
@@ -185,18 +186,9 @@ async fn chromium_shows_real_get_weather_results_and_follows_the_host_theme() {
         .arg(repo_root().join("tests/npm/widget-driver.mjs"))
         .arg(&input);
     // Killed by PID if it overruns; playwright closes chromium in a `finally`.
-    let output =
-        tokio::task::spawn_blocking(move || run_bounded(command, Duration::from_secs(120)))
-            .await
-            .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "widget driver failed ({}):\n{}\n{stdout}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let report = tokio::task::spawn_blocking(move || run_client(command))
+        .await
+        .unwrap();
     assert_eq!(report["errors"], json!([]), "console or page errors");
 
     // The Berlin result, as the user reads it.

@@ -1,16 +1,14 @@
 //! get_alerts: active NWS alerts for a state.
 
-use super::USER_AGENT;
 use serde_json::{Value, json};
 use wiremock::{
     Mock, ResponseTemplate,
     matchers::{header, method, path, query_param},
 };
 
-use super::{
-    SHORT_DEADLINE, Upstreams, answer, assert_error, call, expect_no_requests, fixture, structured,
-    text,
-};
+use crate::helpers::{USER_AGENT, Upstreams, answer, fixture};
+
+use super::{SHORT_DEADLINE, assert_error, call, expect_no_requests, structured, text};
 
 #[tokio::test]
 async fn alerts_for_a_state_in_any_case() {
@@ -29,8 +27,8 @@ async fn alerts_for_a_state_in_any_case() {
     let result = call(&app, "get_alerts", json!({"state": "wa"})).await;
 
     let out = structured(&result);
-    assert_eq!(out["area_code"], "WA");
-    assert_eq!(out["area_name"], "Washington");
+    assert_eq!(out["areaCode"], "WA");
+    assert_eq!(out["areaName"], "Washington");
     assert_eq!(out["count"], 1);
     let alert = &out["alerts"][0];
     assert_eq!(alert["event"], "Special Weather Statement");

@@ -1,13 +1,14 @@
 //! get_weather: Open-Meteo geocoding, then current conditions.
 
-use super::USER_AGENT;
 use serde_json::json;
 use wiremock::{
     Mock,
     matchers::{header, method, path, query_param},
 };
 
-use super::{CURRENT, Upstreams, answer, assert_error, call, expect_no_requests, structured, text};
+use crate::helpers::{USER_AGENT, Upstreams, answer};
+
+use super::{CURRENT, assert_error, call, expect_no_requests, structured, text};
 
 #[tokio::test]
 async fn current_weather_by_place_name() {
@@ -34,18 +35,18 @@ async fn current_weather_by_place_name() {
     let out = structured(&result);
     assert_eq!(
         out["place"],
-        json!({"name": "Berlin", "admin_area": "Land Berlin", "country": "Germany",
-               "country_code": "DE", "latitude": 52.52437, "longitude": 13.41053})
+        json!({"name": "Berlin", "adminArea": "Land Berlin", "country": "Germany",
+               "countryCode": "DE", "latitude": 52.52437, "longitude": 13.41053})
     );
     assert_eq!(out["condition"], "Moderate rain");
-    assert_eq!(out["weather_code"], 63);
-    assert_eq!(out["temperature_c"], 8.8);
-    assert_eq!(out["temperature_f"], 47.8);
-    assert_eq!(out["humidity_percent"], 87.0);
-    assert_eq!(out["wind_speed_kmh"], 28.8);
-    assert_eq!(out["wind_direction_degrees"], 326.0);
-    assert_eq!(out["wind_direction"], "NW");
-    assert_eq!(out["observed_at"], "2025-02-25T15:45+01:00");
+    assert_eq!(out["weatherCode"], 63);
+    assert_eq!(out["temperatureC"], 8.8);
+    assert_eq!(out["temperatureF"], 47.8);
+    assert_eq!(out["humidityPercent"], 87.0);
+    assert_eq!(out["windSpeedKmh"], 28.8);
+    assert_eq!(out["windDirectionDegrees"], 326.0);
+    assert_eq!(out["windDirection"], "NW");
+    assert_eq!(out["observedAt"], "2025-02-25T15:45+01:00");
     assert_eq!(out["source"], "Weather data by Open-Meteo.com");
     assert_eq!(
         text(&result),

@@ -1,14 +1,12 @@
 //! get_forecast: /points, then the forecast; redirects, the cache, retries, timeouts.
 
-use super::USER_AGENT;
-use crate::helpers::TestApp;
 use rmcp::model::CallToolResult;
 use serde_json::json;
 use wiremock::{Mock, matchers::path};
 
-use super::{
-    SHORT_DEADLINE, Upstreams, answer, assert_error, call, mount_cedar_rapids, structured, text,
-};
+use crate::helpers::{TestApp, USER_AGENT, Upstreams, answer};
+
+use super::{SHORT_DEADLINE, assert_error, call, mount_cedar_rapids, structured, text};
 
 #[tokio::test]
 async fn forecast_for_a_us_point() {
@@ -28,18 +26,18 @@ async fn forecast_for_a_us_point() {
     assert_eq!(out["latitude"], 41.978);
     assert_eq!(out["longitude"], -91.67);
     assert_eq!(out["location"], "Cedar Rapids, IA");
-    assert_eq!(out["time_zone"], "America/Chicago");
+    assert_eq!(out["timeZone"], "America/Chicago");
     let periods = out["periods"].as_array().unwrap();
     assert_eq!(periods.len(), 3);
     assert_eq!(periods[0]["name"], "This Afternoon");
     assert_eq!(periods[0]["temperature"], 85.0);
-    assert_eq!(periods[0]["temperature_unit"], "F");
-    assert_eq!(periods[0]["wind_speed"], "20 to 25 mph");
-    assert_eq!(periods[0]["wind_direction"], "S");
-    assert_eq!(periods[0]["precipitation_chance_percent"], 50.0);
-    assert_eq!(periods[0]["start_time"], "2024-05-21T14:00:00-05:00");
+    assert_eq!(periods[0]["temperatureUnit"], "F");
+    assert_eq!(periods[0]["windSpeed"], "20 to 25 mph");
+    assert_eq!(periods[0]["windDirection"], "S");
+    assert_eq!(periods[0]["precipitationChancePercent"], 50.0);
+    assert_eq!(periods[0]["startTime"], "2024-05-21T14:00:00-05:00");
     assert_eq!(
-        periods[0]["short_forecast"],
+        periods[0]["shortForecast"],
         "Chance Showers And Thunderstorms"
     );
     let shown = text(&result);

@@ -1,10 +1,10 @@
 //! Logging to stdout, which the Functions host collects into its own logs (and so
 //! into Application Insights).
 //!
-//! Request logging logs chosen fields only, never headers: `x-functions-key`,
-//! `Authorization`, cookies and Easy Auth tokens all arrive as headers, so the
-//! safest rule is that no header value is ever written out, except the host's
-//! invocation id.
+//! Request logging writes chosen fields only, never headers: `x-functions-key`,
+//! `Authorization`, cookies and built-in authentication's principal headers all
+//! arrive as headers, so the safest rule is that no header value is ever written
+//! out, except the host's invocation id (and, once, the `Host` the proxy sends).
 
 use std::{
     io::IsTerminal,
@@ -13,25 +13,28 @@ use std::{
 };
 
 use axum::{extract::Request, middleware::Next, response::Response};
+use rmcp::{RoleServer, service::RequestContext};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-use crate::config::LogFormat;
+use super::{DEFAULT_LOG_FILTER, INVOCATION_ID_HEADER, LogFormat, Settings};
 
 /// Installs the global subscriber. An invalid `RUST_LOG` falls back to the default
 /// filter with a warning rather than stopping the server.
-pub fn init(format: LogFormat, filter: &str) {
-    let (filter, filter_error) = match EnvFilter::try_new(filter) {
+pub fn init_logging(settings: &Settings) {
+    let (filter, filter_error) = match EnvFilter::try_new(&settings.log_filter) {
         Ok(filter) => (filter, None),
-        Err(e) => (EnvFilter::new("info,rmcp=warn"), Some(e)),
+        Err(e) => (EnvFilter::new(DEFAULT_LOG_FILTER), Some(e)),
     };
     let registry = tracing_subscriber::registry().with(filter);
-    match format {
+    match settings.log_format {
+        // Span fields (a tool call's invocation id) come out as `"span": {...}`.
         LogFormat::Json => registry
             .with(
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(false),
+                    .with_current_span(true)
+                    .with_span_list(false),
             )
             .init(),
         LogFormat::Text => registry
@@ -39,14 +42,26 @@ pub fn init(format: LogFormat, filter: &str) {
             .init(),
     }
     if let Some(e) = filter_error {
-        tracing::warn!("RUST_LOG is not a valid filter ({e}); using info,rmcp=warn");
+        tracing::warn!("RUST_LOG is not a valid filter ({e}); using {DEFAULT_LOG_FILTER}");
     }
+}
+
+/// The Functions host's invocation id of the HTTP request behind an MCP request, for
+/// log lines written while handling it (rmcp hands the handler the request's parts).
+pub fn invocation_id(context: &RequestContext<RoleServer>) -> Option<&str> {
+    context
+        .extensions
+        .get::<http::request::Parts>()?
+        .headers
+        .get(INVOCATION_ID_HEADER)?
+        .to_str()
+        .ok()
 }
 
 /// What the MCP layer learned about a request, passed back to the request log
 /// through the response's extensions.
 #[derive(Debug, Clone, Default)]
-pub struct McpCall {
+pub(super) struct McpCall {
     /// The JSON-RPC method, e.g. `tools/call`.
     pub method: Option<String>,
     /// The tool name, for `tools/call`.
@@ -82,7 +97,7 @@ fn log_first_request_hosts(request: &Request) {
 
 /// Writes one line per request: method, path, status, latency, MCP method and
 /// tool, and the host's invocation id for correlation with its own logs.
-pub async fn log_request(request: Request, next: Next) -> Response {
+pub(super) async fn log_request(request: Request, next: Next) -> Response {
     log_first_request_hosts(&request);
     let started = Instant::now();
     let method = request.method().clone();
@@ -90,7 +105,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let invocation_id = request
         .headers()
-        .get("x-azure-functions-invocationid")
+        .get(INVOCATION_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
 

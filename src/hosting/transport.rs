@@ -30,6 +30,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use rmcp::{
     ServerHandler,
+    model::ErrorCode,
     transport::streamable_http_server::{
         StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
     },
@@ -38,7 +39,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::telemetry::McpCall;
+use super::{Settings, logging::McpCall};
+
+/// The JSON-RPC code of a transport-level refusal that has no code of its own (a
+/// disallowed `Host`, a missing `Accept`): the first of the codes JSON-RPC reserves
+/// for implementation-defined server errors.
+const REFUSED: ErrorCode = ErrorCode(-32000);
 
 /// The largest request body accepted, as rmcp's own default. Snippets are capped
 /// well below it, so any legitimate request fits.
@@ -46,15 +52,7 @@ pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Builds the `/mcp` router. `cancel` ends in-flight MCP requests; the caller
 /// fires it only after the shutdown grace period, so a SIGTERM lets them finish.
-///
-/// Generic over the handler so the conformance tests serve their fixture server
-/// through exactly this transport; the binary passes [`super::McpServer`].
-pub fn router<S>(
-    server: S,
-    allowed_hosts: Vec<String>,
-    allowed_origins: Vec<String>,
-    cancel: CancellationToken,
-) -> axum::Router
+pub(super) fn router<S>(server: S, settings: &Settings, cancel: CancellationToken) -> axum::Router
 where
     S: ServerHandler + Clone + Send + Sync + 'static,
 {
@@ -62,8 +60,8 @@ where
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_sse_keep_alive(Some(Duration::from_secs(15)))
-        .with_allowed_hosts(allowed_hosts)
-        .with_allowed_origins(allowed_origins)
+        .with_allowed_hosts(settings.allowed_hosts.clone())
+        .with_allowed_origins(settings.allowed_origins.clone())
         .with_max_request_body_bytes(MAX_REQUEST_BODY_BYTES)
         .with_cancellation_token(cancel);
     let versions: Arc<[String]> = server
@@ -123,9 +121,62 @@ struct Meta {
     protocol_version: Option<serde::de::IgnoredAny>,
 }
 
-/// `versions` are the handler's supported protocol revisions.
+/// The layer around rmcp's service: buffer and peek, check the revision, forward,
+/// then make a plain-text refusal a JSON-RPC error and tell the request log what
+/// was called. `versions` are the handler's supported protocol revisions.
 async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -> Response {
-    let is_json_post = request.method() == http::Method::POST
+    let (request, peek) = match buffer_json_post(request).await {
+        Ok(buffered) => buffered,
+        Err(refusal) => return refusal,
+    };
+    if let Some(refusal) = unsupported_version(&versions, request.headers(), &peek) {
+        return refusal;
+    }
+    let response = next.run(request).await;
+    let failure = peek_failure_status(response.status(), &peek);
+    let (id, call) = match peek {
+        Peek::Message { id, call, .. } => (id, Some(call)),
+        _ => (None, None),
+    };
+    let mut response = as_jsonrpc_error(response, id, failure).await;
+    if let Some(call) = call {
+        response.extensions_mut().insert(call);
+    }
+    response
+}
+
+/// Reads a JSON POST's body (within [`MAX_REQUEST_BODY_BYTES`]) and peeks at it,
+/// handing rmcp the same bytes. Other requests pass untouched.
+async fn buffer_json_post(request: Request) -> Result<(Request, Peek), Response> {
+    if !is_json_post(&request) {
+        return Ok((request, Peek::Skipped));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<LengthLimitError>() => {
+            return Err(jsonrpc_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                None,
+                ErrorCode::INVALID_REQUEST,
+                &format!("Request body exceeds {MAX_REQUEST_BODY_BYTES} bytes"),
+            ));
+        }
+        Err(e) => {
+            return Err(jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                None,
+                ErrorCode::INVALID_REQUEST,
+                &format!("Could not read the request body: {e}"),
+            ));
+        }
+    };
+    let peek = peek(&bytes);
+    Ok((Request::from_parts(parts, Body::from(bytes)), peek))
+}
+
+fn is_json_post(request: &Request) -> bool {
+    request.method() == http::Method::POST
         && request
             .headers()
             .get(header::CONTENT_TYPE)
@@ -134,94 +185,61 @@ async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -
                 v.split(';')
                     .next()
                     .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
-            });
-    let (request, peek) = if is_json_post {
-        let (parts, body) = request.into_parts();
-        let bytes = match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.is::<LengthLimitError>() => {
-                return jsonrpc_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    None,
-                    -32600,
-                    &format!("Request body exceeds {MAX_REQUEST_BODY_BYTES} bytes"),
-                );
-            }
-            Err(e) => {
-                return jsonrpc_error(
-                    StatusCode::BAD_REQUEST,
-                    None,
-                    -32600,
-                    &format!("Could not read the request body: {e}"),
-                );
-            }
-        };
-        let peek = peek(&bytes);
-        if let Some(refusal) = unsupported_version(&versions, &parts.headers, &peek) {
-            return refusal;
-        }
-        (Request::from_parts(parts, Body::from(bytes)), peek)
-    } else {
-        (request, Peek::Skipped)
-    };
+            })
+}
 
-    let response = next.run(request).await;
+/// rmcp's client errors come as plain text, or as JSON without an `id`: both become
+/// a JSON-RPC error body with the request's `id` (or `null`). `failure` is what the
+/// peek knows better than rmcp's status (see [`peek_failure_status`]).
+async fn as_jsonrpc_error(
+    response: Response,
+    id: Option<Value>,
+    failure: Option<(StatusCode, ErrorCode, String)>,
+) -> Response {
     let status = response.status();
+    if !status.is_client_error() {
+        return response;
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-
-    let failure = peek_failure_status(status, &peek);
-    let (id, call) = match peek {
-        Peek::Message { id, call, .. } => (id, Some(call)),
-        _ => (None, None),
-    };
-    let mut response = if status.is_client_error() && !is_json {
-        match failure {
-            Some((status, code, message)) => jsonrpc_error(status, id, code, &message),
-            None => {
-                let text = response_text(response.into_body()).await;
-                let mut wrapped = jsonrpc_error(status, id, -32000, &text);
-                if status == StatusCode::METHOD_NOT_ALLOWED {
-                    wrapped
-                        .headers_mut()
-                        .insert(header::ALLOW, HeaderValue::from_static("POST"));
-                }
-                wrapped
-            }
-        }
-    } else if status.is_client_error() {
-        with_id(response).await
-    } else {
-        response
-    };
-    if let Some(call) = call {
-        response.extensions_mut().insert(call);
+    if is_json {
+        return with_id(response).await;
     }
-    response
+    if let Some((status, code, message)) = failure {
+        return jsonrpc_error(status, id, code, &message);
+    }
+    let text = response_text(response.into_body()).await;
+    let mut wrapped = jsonrpc_error(status, id, REFUSED, &text);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        wrapped
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    wrapped
 }
 
 /// rmcp answers 415 for any body it cannot deserialize; the peek knows why.
-fn peek_failure_status(status: StatusCode, peek: &Peek) -> Option<(StatusCode, i32, String)> {
+fn peek_failure_status(status: StatusCode, peek: &Peek) -> Option<(StatusCode, ErrorCode, String)> {
     if status != StatusCode::UNSUPPORTED_MEDIA_TYPE {
         return None;
     }
     match peek {
         Peek::Malformed(reason) => Some((
             StatusCode::BAD_REQUEST,
-            -32700,
+            ErrorCode::PARSE_ERROR,
             format!("Parse error: {reason}"),
         )),
         Peek::Batch => Some((
             StatusCode::BAD_REQUEST,
-            -32600,
+            ErrorCode::INVALID_REQUEST,
             "Invalid Request: JSON-RPC batches are not supported; send one message per request"
                 .to_owned(),
         )),
         Peek::Message { .. } => Some((
             StatusCode::BAD_REQUEST,
-            -32600,
+            ErrorCode::INVALID_REQUEST,
             "Invalid Request: not a valid JSON-RPC 2.0 message".to_owned(),
         )),
         Peek::Skipped => None,
@@ -286,7 +304,7 @@ fn unsupported_version(
     Some(jsonrpc_error(
         StatusCode::BAD_REQUEST,
         id.clone(),
-        -32000,
+        REFUSED,
         &format!("Bad Request: Unsupported MCP-Protocol-Version: {value}"),
     ))
 }
@@ -297,7 +315,7 @@ fn unsupported_version(
 async fn with_id(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(collected) = Limited::new(body, 64 * 1024).collect().await else {
-        return jsonrpc_error(parts.status, None, -32000, "Request refused");
+        return jsonrpc_error(parts.status, None, REFUSED, "Request refused");
     };
     let bytes = collected.to_bytes();
     match serde_json::from_slice::<Value>(&bytes) {
@@ -320,11 +338,16 @@ async fn response_text(body: Body) -> String {
     }
 }
 
-fn jsonrpc_error(status: StatusCode, id: Option<Value>, code: i32, message: &str) -> Response {
+fn jsonrpc_error(
+    status: StatusCode,
+    id: Option<Value>,
+    code: ErrorCode,
+    message: &str,
+) -> Response {
     let body = json!({
         "jsonrpc": "2.0",
         "id": id.unwrap_or(Value::Null),
-        "error": { "code": code, "message": message },
+        "error": { "code": code.0, "message": message },
     });
     (status, axum::Json(body)).into_response()
 }

@@ -1,0 +1,156 @@
+//! The server inside the test process: ours ([`TestApp`]) or any rmcp handler
+//! ([`ServedHandler`]), each served through the real hosting layer on an ephemeral
+//! loopback port, and an MCP client for them.
+
+use std::{collections::HashMap, net::SocketAddr};
+
+use rmcp::{
+    RoleClient, ServerHandler, ServiceExt,
+    model::{
+        CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+    },
+    service::RunningService,
+    transport::StreamableHttpClientTransport,
+};
+use rust_mcp_functions::{config::Config, hosting, server::McpServer};
+use serde_json::Value;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+/// The media types every streamable-HTTP client must accept.
+pub const ACCEPT: &str = "application/json, text/event-stream";
+
+/// Our server in the test process, with snippets in a temporary directory.
+/// Stopped when dropped.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    _served: ServedHandler,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts with these settings on top of the test default (snippets in a temp dir).
+    pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: HashMap<String, String> = HashMap::from([(
+            "SNIPPETS_DIR".to_owned(),
+            dir.path().join("snippets").display().to_string(),
+        )]);
+        env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+        let served = ServedHandler::start_with(McpServer::new(&config), &config.hosting).await;
+        Self {
+            addr: served.addr,
+            http: reqwest::Client::new(),
+            _served: served,
+            _dir: dir,
+        }
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+
+    /// An rmcp client that has completed the initialize handshake.
+    pub async fn client(&self) -> RunningService<RoleClient, ClientConfig> {
+        mcp_client(&self.mcp_url()).await
+    }
+
+    /// POSTs one JSON-RPC message with the headers a conforming client sends.
+    pub async fn post(&self, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.mcp_url())
+            .header("content-type", "application/json")
+            .header("accept", ACCEPT)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Any rmcp handler served through the hosting layer ([`hosting::serve`]), exactly
+/// as the binary serves ours. Stopped when dropped.
+pub struct ServedHandler {
+    pub addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServedHandler {
+    /// With the default settings (loopback hosts and origins only).
+    pub async fn start<S>(server: S) -> Self
+    where
+        S: ServerHandler + Clone + Send + Sync + 'static,
+    {
+        let settings = hosting::Settings::from_lookup(|_| None).unwrap();
+        Self::start_with(server, &settings).await
+    }
+
+    pub async fn start_with<S>(server: S, settings: &hosting::Settings) -> Self
+    where
+        S: ServerHandler + Clone + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = CancellationToken::new();
+        let settings = settings.clone();
+        let shutdown = stop.clone().cancelled_owned();
+        let task =
+            tokio::spawn(
+                async move { hosting::serve(listener, server, &settings, shutdown).await },
+            );
+        Self { addr, stop, task }
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+}
+
+impl Drop for ServedHandler {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.task.abort();
+    }
+}
+
+/// An rmcp client at `url` that has completed the initialize handshake.
+pub async fn mcp_client(url: &str) -> RunningService<RoleClient, ClientConfig> {
+    let transport = StreamableHttpClientTransport::from_uri(url.to_owned());
+    ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new("rust-mcp-functions-tests", "0"),
+    )
+    .serve(transport)
+    .await
+    .unwrap()
+}
+
+/// Calls a tool through an MCP client and returns its result.
+pub async fn call_tool(
+    client: &RunningService<RoleClient, ClientConfig>,
+    name: &str,
+    arguments: Value,
+) -> CallToolResult {
+    let arguments = arguments.as_object().cloned().expect("arguments object");
+    client
+        .call_tool(CallToolRequestParams::new(name.to_owned()).with_arguments(arguments))
+        .await
+        .unwrap_or_else(|e| panic!("{name} failed at the protocol level: {e}"))
+}
+
+/// The text blocks of a tool result, joined.
+pub fn result_text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,28 @@
+//! What the tests share, by concern:
+//! - `app`: our server, or any rmcp handler, served in the test process through
+//!   the real hosting layer ([`TestApp`], [`ServedHandler`]), and MCP clients for them;
+//! - `process`: child processes: the real binary ([`Handler`]), spawning with
+//!   captured output, waiting with a deadline, the tools `scripts/test.sh` installs;
+//! - `upstreams`: local stand-ins for the weather APIs;
+//! - `storage`: Azurite;
+//! - `proxy`: nginx forwarding like the Functions host;
+//! - `clients`: the TypeScript and Python SDK clients.
+
+pub mod app;
+pub mod clients;
+pub mod process;
+pub mod proxy;
+pub mod storage;
+pub mod upstreams;
+
+pub use self::{
+    app::{ACCEPT, ServedHandler, TestApp, call_tool, mcp_client, result_text},
+    clients::{PYTHON_SDKS, python_client, typescript_client},
+    process::{
+        Handler, handler_path, installed_tool, npm_tool, repo_root, run_bounded,
+        run_handler_to_exit, wait_until,
+    },
+    proxy::{Nginx, PUBLIC_HOST},
+    storage::{AZURITE_KEY, Azurite},
+    upstreams::{USER_AGENT, Upstreams, answer, fixture},
+};
