@@ -70,9 +70,21 @@ export MCP_TEST_PYTHON_MCP2="$cache/py-mcp2/bin/python"
 
 # The deployment zip that tests/api/deploy.rs checks (build/mcp-app.zip): a static musl
 # release build in its own target dir, target/package. Minutes the first time, seconds
-# when nothing changed. It installs musl-tools (apt) when run as root.
-echo "==> scripts/package.sh"
-scripts/package.sh
+# when nothing changed; it installs musl-tools (apt) when run as root. Built only when
+# the tests that read it will run: always without arguments (CI), and for a filter
+# only if it selects a deploy:: test, so `scripts/test.sh protocol::` stays quick. A
+# deploy test facing a zip older than the sources fails and says to run package.sh.
+list_args=("$@")
+case " $* " in *" -- "*) ;; *) list_args+=(--) ;; esac
+echo "==> cargo test (build)"
+if ! tests=$(cargo test --locked "${list_args[@]}" --list 2>&1); then
+  echo "$tests" >&2
+  fail "cargo test could not list the tests (see above)"
+fi
+if [ $# -eq 0 ] || grep -q '^deploy::' <<<"$tests"; then
+  echo "==> scripts/package.sh"
+  scripts/package.sh
+fi
 
 echo "==> cargo test"
 cargo test --locked "$@"

@@ -37,7 +37,42 @@ fn open_package() -> zip::ZipArchive<fs::File> {
             path.display()
         )
     });
+    if let Some(newer) = newest_input_after(file.metadata().unwrap().modified().unwrap()) {
+        panic!(
+            "{} is older than {}: run scripts/package.sh (scripts/test.sh runs it when deploy tests run)",
+            path.display(),
+            newer.display()
+        );
+    }
     zip::ZipArchive::new(file).unwrap()
+}
+
+/// A file the package is built from that changed after `built`, if any: the zip is
+/// then stale, and checking it would prove nothing about the sources.
+fn newest_input_after(built: std::time::SystemTime) -> Option<std::path::PathBuf> {
+    fn walk(path: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        if path.is_dir() {
+            for entry in fs::read_dir(path).unwrap() {
+                walk(&entry.unwrap().path(), found);
+            }
+        } else {
+            found.push(path.to_owned());
+        }
+    }
+    let mut inputs = Vec::new();
+    for input in [
+        "src",
+        "Cargo.toml",
+        "Cargo.lock",
+        "host.json",
+        "rust-toolchain.toml",
+        "scripts/package.sh",
+    ] {
+        walk(&repo_root().join(input), &mut inputs);
+    }
+    inputs
+        .into_iter()
+        .find(|input| fs::metadata(input).unwrap().modified().unwrap() > built)
 }
 
 fn packaged_bytes(name: &str) -> Vec<u8> {

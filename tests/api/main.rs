@@ -9,6 +9,7 @@
 mod binary;
 mod conformance;
 mod deploy;
+mod example;
 mod functions_files;
 mod helpers;
 mod http_edge_cases;
