@@ -35,6 +35,20 @@ pub(crate) struct PointArgs {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+pub(crate) struct HourlyArgs {
+    #[serde(flatten)]
+    point: PointArgs,
+    /// How many hours ahead to forecast, from 1 to 156 (default 24).
+    #[serde(default = "a_day", deserialize_with = "hours")]
+    #[schemars(range(min = 1, max = 156))]
+    hours: u16,
+}
+
+fn a_day() -> u16 {
+    24
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct WeatherArgs {
     /// A place name anywhere in the world, e.g. "Berlin", "Tokyo" or "Seattle". A bare city name works best.
     #[serde(deserialize_with = "location")]
@@ -74,6 +88,30 @@ impl Tools {
     )]
     async fn get_forecast(&self, Parameters(args): Parameters<PointArgs>) -> CallToolResult {
         let forecast = self.weather.nws.forecast(args.latitude, args.longitude);
+        answer(forecast.await, Forecast::to_text)
+    }
+
+    /// Get the hour-by-hour weather forecast for up to the next 156 hours at a location in the United States or its territories, from the US National Weather Service, given its latitude and longitude. Each hour has its temperature, chance of precipitation, wind and a short forecast. Use get_forecast for a summary of the coming days; for places outside the US, use get_weather.
+    #[tool(
+        title = "Hourly forecast (US)",
+        output_schema = schema_for_output::<Forecast>(),
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_hourly_forecast(
+        &self,
+        Parameters(args): Parameters<HourlyArgs>,
+    ) -> CallToolResult {
+        let PointArgs {
+            latitude,
+            longitude,
+        } = args.point;
+        let hours = usize::from(args.hours);
+        let forecast = self.weather.nws.hourly_forecast(latitude, longitude, hours);
         answer(forecast.await, Forecast::to_text)
     }
 
@@ -117,6 +155,18 @@ fn latitude<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 
 fn longitude<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     number(d, "longitude", "a number from -180 to 180")
+}
+
+fn hours<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    let expected = "a whole number of hours from 1 to 156";
+    let hours = number(d, "hours", expected)?;
+    if hours.fract() == 0.0 && (1.0..=156.0).contains(&hours) {
+        Ok(hours as u16)
+    } else {
+        Err(D::Error::custom(format!(
+            "`hours` must be {expected}, not {hours}"
+        )))
+    }
 }
 
 fn state<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

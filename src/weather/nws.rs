@@ -98,6 +98,32 @@ impl Nws {
         Ok(response.into_forecast(lat, lon, point))
     }
 
+    /// The hour-by-hour forecast for a US point, for the next `hours` hours.
+    pub async fn hourly_forecast(
+        &self,
+        latitude: f64,
+        longitude: f64,
+        hours: usize,
+    ) -> Result<Forecast, WeatherError> {
+        let (lat, lon, point) = self.point(latitude, longitude).await?;
+        let url = endpoint(&self.base, &point.hourly_path);
+        let response: ForecastResponse = self.get(&url).await?.body;
+        let mut forecast = response.into_forecast(lat, lon, point);
+        forecast.periods.truncate(hours);
+        // NWS leaves hourly periods unnamed: name each by its local start,
+        // "2024-05-21 14:00".
+        for period in &mut forecast.periods {
+            if period.name.is_empty() {
+                let start = period.start_time.as_str();
+                period.name = match (start.get(..10), start.get(11..16)) {
+                    (Some(date), Some(time)) => format!("{date} {time}"),
+                    _ => start.to_owned(),
+                };
+            }
+        }
+        Ok(forecast)
+    }
+
     /// The grid lookup (`/points/{lat},{lon}`) for a point, cached for as long as
     /// NWS says (at most a day), with the coordinates as sent.
     async fn point(
@@ -147,6 +173,7 @@ impl Nws {
             });
         let info = PointInfo {
             forecast_path: url_path(properties.forecast.as_deref()).ok_or_else(not_covered)?,
+            hourly_path: url_path(properties.forecast_hourly.as_deref()).ok_or_else(not_covered)?,
             location,
             time_zone: properties.time_zone,
         };
@@ -169,6 +196,7 @@ fn url_path(url: Option<&str>) -> Option<String> {
 #[derive(Debug, Clone)]
 struct PointInfo {
     forecast_path: String,
+    hourly_path: String,
     location: Option<String>,
     time_zone: Option<String>,
 }
@@ -229,6 +257,7 @@ struct PointResponse {
 #[serde(rename_all = "camelCase")]
 struct PointProperties {
     forecast: Option<String>,
+    forecast_hourly: Option<String>,
     relative_location: Option<RelativeLocation>,
     time_zone: Option<String>,
 }

@@ -28,6 +28,10 @@ pub fn valid_calls() -> Vec<ToolCall> {
             "get_forecast",
             json!({"latitude": 41.978, "longitude": -91.67}),
         ),
+        row(
+            "get_hourly_forecast",
+            json!({"latitude": 41.978, "longitude": -91.67, "hours": 2}),
+        ),
         row("get_weather", json!({"location": "Berlin"})),
         row(
             "save_snippet",

@@ -63,6 +63,10 @@ impl Upstreams {
         for (route, body) in [
             ("/points/41.978,-91.67", "points.json"),
             ("/gridpoints/DVN/30,86/forecast", "forecast.json"),
+            (
+                "/gridpoints/DVN/30,86/forecast/hourly",
+                "forecast-hourly.json",
+            ),
         ] {
             Mock::given(method("GET"))
                 .and(path(route))

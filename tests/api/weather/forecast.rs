@@ -1,4 +1,5 @@
-//! get_forecast: /points, then the forecast; redirects, the cache, retries, timeouts.
+//! get_forecast and get_hourly_forecast: /points, then the forecast; redirects, the
+//! cache, retries, timeouts.
 
 use rmcp::model::CallToolResult;
 use serde_json::json;
@@ -7,6 +8,52 @@ use wiremock::{Mock, matchers::path};
 use crate::helpers::{TestApp, USER_AGENT, Upstreams, answer};
 
 use super::{SHORT_DEADLINE, assert_error, call, mount_cedar_rapids, structured, text};
+
+#[tokio::test]
+async fn hourly_forecast_for_a_us_point() {
+    let up = Upstreams::start().await;
+    up.mount_happy_paths().await;
+    let app = up.app(&[]).await;
+
+    let result = call(
+        &app,
+        "get_hourly_forecast",
+        json!({"latitude": 41.978, "longitude": -91.67, "hours": 2}),
+    )
+    .await;
+
+    let out = structured(&result);
+    assert_eq!(out["location"], "Cedar Rapids, IA");
+    let periods = out["periods"].as_array().unwrap();
+    assert_eq!(
+        periods.len(),
+        2,
+        "the recorded answer has 3 hours; 2 were asked"
+    );
+    assert_eq!(periods[0]["name"], "2024-05-21 14:00");
+    assert_eq!(periods[1]["temperature"], 85.0);
+    assert_eq!(periods[1]["precipitationChancePercent"], 15.0);
+    assert!(
+        text(&result).contains("2024-05-21 15:00: 85°F, Slight Chance Showers"),
+        "{}",
+        text(&result)
+    );
+    let paths: Vec<String> = up
+        .nws
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/points/41.978,-91.67",
+            "/gridpoints/DVN/30,86/forecast/hourly"
+        ]
+    );
+}
 
 #[tokio::test]
 async fn forecast_for_a_us_point() {

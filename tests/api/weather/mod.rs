@@ -123,6 +123,11 @@ async fn invalid_arguments_name_the_argument_and_never_reach_upstream() {
             "`state` must be a two-letter code",
         ),
         ("get_alerts", json!({}), "missing field `state`"),
+        (
+            "get_hourly_forecast",
+            json!({"latitude": 40, "longitude": -74, "hours": 500}),
+            "`hours` must be a whole number of hours from 1 to 156",
+        ),
         ("get_weather", json!({"location": "  "}), "`location`"),
         (
             "get_weather",
