@@ -230,7 +230,7 @@ impl InputRequired {
             }
             CAPABILITIES => {
                 // Asks only for what the client declared on this request.
-                let declared = context.meta.client_capabilities().unwrap_or_default();
+                let declared = context.client_capabilities().unwrap_or_default();
                 if let Some(responses) = responses.filter(|r| !r.is_empty()) {
                     if state.is_none() {
                         return Err(McpError::invalid_params(
@@ -352,7 +352,7 @@ enum Kind {
 /// Refuses a request whose client did not declare what the tool would ask it for
 /// (SEP-2322: input requests only for declared capabilities).
 fn require(context: &RequestContext<RoleServer>, kinds: &[Kind]) -> Result<(), McpError> {
-    let declared = context.meta.client_capabilities().unwrap_or_default();
+    let declared = context.client_capabilities().unwrap_or_default();
     let mut missing = json!({});
     for kind in kinds {
         let (present, key) = match kind {
