@@ -83,7 +83,7 @@ fn reads(report: &Value) -> Vec<(String, Value)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sdks_read_every_resource_through_the_transport() {
-    let server = ServedHandler::start(Fixtures).await;
+    let server = ServedHandler::start(Fixtures::default()).await;
     let url = server.mcp_url();
     let reports = tokio::task::spawn_blocking(move || {
         let mut reports = vec![("typescript", typescript_client(&url, &[], &[]))];

@@ -1,11 +1,15 @@
 //! The conformance server's fixtures: the `test_*` tools, `test://` resources and
-//! prompts the MCP conformance suite (0.1.16, `src/scenarios/server/*.ts`) calls.
+//! prompts the MCP conformance suite (0.1.16 and 0.2, `src/scenarios/server/*.ts`)
+//! calls. The SEP-2322 (input-required) fixtures of 2026-07-28 live in
+//! [`super::input_required`].
 //!
 //! Only the fixtures live here. The server around them is the real one: it is served
 //! through `rust_mcp_functions::server::transport::router`, the same stateless
 //! transport, Host/Origin checks and JSON-RPC error layer as the `handler` binary.
 //! Results are written as the JSON the suite's scenario descriptions show, so a
-//! reader can compare them line by line.
+//! reader can compare them line by line; [`complete`] adds the `resultType` that
+//! 2026-07-28 requires (rmcp sets it only in its constructors, and drops it again
+//! for older clients).
 
 // Logging is deprecated by SEP-2577 (2026-07-28), but the 0.1.16 suite still tests it.
 #![allow(deprecated)]
@@ -27,6 +31,8 @@ use rmcp::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+use super::input_required::{self, InputRequired};
 
 /// A 1x1 red PNG.
 pub const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -52,29 +58,71 @@ pub const TOOLS: &[&str] = &[
     "test_missing_capability",
     "test_logging_tool",
     "test_streaming_elicitation",
+    // 2026-07-28 (suite 0.2): JSON Schema 2020-12 keywords (SEP-1613, SEP-2106) and
+    // a parameter mirrored into an `Mcp-Param-*` header (SEP-2243).
+    JSON_SCHEMA_TOOL,
+    HEADER_TOOL,
 ];
+
+const JSON_SCHEMA_TOOL: &str = "json_schema_2020_12_tool";
+const HEADER_TOOL: &str = "test_x_mcp_header";
+
+/// The fixture tools and prompts, listed in full (what the tests assert is listed).
+pub fn all_tools() -> Vec<&'static str> {
+    TOOLS.iter().chain(input_required::TOOLS).copied().collect()
+}
 
 const STATELESS: &str = "This server is stateless: it cannot send a request to the client \
 (sampling/createMessage, elicitation/create) because the client's answer would arrive in a \
 new POST that no session connects to this call.";
 
-fn from<T: DeserializeOwned>(value: Value) -> T {
+pub(super) fn from<T: DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).expect("fixture JSON matches the rmcp model")
 }
 
-#[derive(Clone, Default)]
-pub struct Fixtures;
+/// A result from its JSON, marked `resultType: "complete"` as 2026-07-28 requires.
+pub(super) fn complete<T: DeserializeOwned>(mut value: Value) -> T {
+    value["resultType"] = json!("complete");
+    from(value)
+}
+
+/// The key that seals `requestState` unless a test gives its own. Public on purpose:
+/// these are test fixtures, and a test that proves statelessness builds two servers
+/// with one key of its own ([`Fixtures::with_request_state_key`]).
+const FIXTURE_STATE_KEY: &[u8] = b"conformance-fixtures-request-state-key-0123456789";
+
+#[derive(Clone)]
+pub struct Fixtures {
+    input_required: InputRequired,
+}
+
+impl Default for Fixtures {
+    fn default() -> Self {
+        Self::with_request_state_key(FIXTURE_STATE_KEY)
+    }
+}
 
 impl Fixtures {
+    /// Servers built with one key accept each other's `requestState`.
+    pub fn with_request_state_key(key: &[u8]) -> Self {
+        Self {
+            input_required: InputRequired::new(key),
+        }
+    }
+
     fn tools() -> Vec<Tool> {
         let no_args = json!({"type": "object", "properties": {}});
         let string_arg = |name: &str, description: &str| json!({"type": "object", "properties": {name: {"type": "string", "description": description}}, "required": [name]});
-        TOOLS
-            .iter()
+        all_tools()
+            .into_iter()
             .map(|name| {
-                let schema = match *name {
+                let schema = match name {
                     "test_sampling" => string_arg("prompt", "The prompt to send to the LLM"),
                     "test_elicitation" => string_arg("message", "The message to show the user"),
+                    JSON_SCHEMA_TOOL => json_schema_2020_12(),
+                    HEADER_TOOL => json!({"type": "object", "properties": {
+                        "region": {"type": "string", "description": "A region, also sent in the Mcp-Param-Region header", "x-mcp-header": "Region"}
+                    }, "required": ["region"]}),
                     _ => no_args.clone(),
                 };
                 from(json!({"name": name, "description": format!("Conformance fixture {name}"), "inputSchema": schema}))
@@ -84,10 +132,19 @@ impl Fixtures {
 
     async fn call(
         &self,
-        name: &str,
+        request: &CallToolRequestParams,
         context: &RequestContext<RoleServer>,
     ) -> Result<Value, McpError> {
+        let name = request.name.as_ref();
+        let arguments = Value::Object(request.arguments.clone().unwrap_or_default());
         Ok(match name {
+            JSON_SCHEMA_TOOL => {
+                json!({"content": [{"type": "text", "text": format!("JSON Schema 2020-12 tool called with: {arguments}")}]})
+            }
+            HEADER_TOOL => {
+                // rmcp's transport has already checked Mcp-Param-Region against it.
+                json!({"content": [{"type": "text", "text": format!("Region: {}", arguments["region"])}]})
+            }
             "test_simple_text" => {
                 json!({"content": [{"type": "text", "text": "This is a simple text response for testing."}]})
             }
@@ -209,7 +266,10 @@ impl ServerHandler for Fixtures {
                 None,
             ));
         }
-        let result: CallToolResult = from(self.call(&request.name, &context).await?);
+        if input_required::TOOLS.contains(&request.name.as_ref()) {
+            return self.input_required.call_tool(&request, &context);
+        }
+        let result: CallToolResult = complete(self.call(&request, &context).await?);
         Ok(result.into())
     }
 
@@ -239,7 +299,7 @@ impl ServerHandler for Fixtures {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(from(json!({"resources": [
+        Ok(complete(json!({"resources": [
             {"uri": "test://static-text", "name": "static-text", "description": "A static text resource", "mimeType": "text/plain"},
             {"uri": "test://static-binary", "name": "static-binary", "description": "A static PNG image", "mimeType": "image/png"},
             {"uri": "test://watched-resource", "name": "watched-resource", "description": "A resource clients may subscribe to", "mimeType": "text/plain"}
@@ -251,7 +311,7 @@ impl ServerHandler for Fixtures {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Ok(from(
+        Ok(complete(
             json!({"resourceTemplates": [{"uriTemplate": "test://template/{id}/data",
             "name": "template", "description": "Data for an id", "mimeType": "application/json"}]}),
         ))
@@ -277,9 +337,11 @@ impl ServerHandler for Fixtures {
                 Some(id) => json!({"uri": uri, "mimeType": "application/json",
                     "text": json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")}).to_string()}),
                 None => {
+                    // SEP-2164: the code (rmcp sends -32602 to 2026-07-28 clients) and
+                    // the URI in `data`.
                     return Err(McpError::resource_not_found(
                         format!("no resource {uri}"),
-                        None,
+                        Some(json!({"uri": uri})),
                     ));
                 }
             },
@@ -311,21 +373,25 @@ impl ServerHandler for Fixtures {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
         let arg = |name: &str, description: &str| json!({"name": name, "description": description, "required": true});
-        Ok(from(json!({"prompts": [
+        Ok(complete(json!({"prompts": [
             {"name": "test_simple_prompt", "description": "A simple prompt without arguments"},
             {"name": "test_prompt_with_arguments", "description": "A prompt with two arguments",
              "arguments": [arg("arg1", "First test argument"), arg("arg2", "Second test argument")]},
             {"name": "test_prompt_with_embedded_resource", "description": "A prompt embedding a resource",
              "arguments": [arg("resourceUri", "URI of the resource to embed")]},
-            {"name": "test_prompt_with_image", "description": "A prompt with an image"}
+            {"name": "test_prompt_with_image", "description": "A prompt with an image"},
+            {"name": input_required::PROMPT, "description": "A prompt that first asks the user for its context (SEP-2322)"}
         ]})))
     }
 
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
+        if request.name == input_required::PROMPT {
+            return self.input_required.get_prompt(&request, &context);
+        }
         let args = request.arguments.unwrap_or_default();
         let arg = |name: &str| {
             args.get(name)
@@ -360,4 +426,33 @@ impl ServerHandler for Fixtures {
         };
         Ok(GetPromptResult::new(from(messages)).into())
     }
+}
+
+/// The schema of `json-schema-2020-12` (`JSON_SCHEMA_2020_12_FIXTURE` in the suite):
+/// `$schema`, `$defs` with an `$anchor`, `$ref`, composition and conditionals, all of
+/// which must reach the client unchanged.
+fn json_schema_2020_12() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {
+            "address": {
+                "$anchor": "addressDef",
+                "type": "object",
+                "properties": {"street": {"type": "string"}, "city": {"type": "string"}}
+            }
+        },
+        "properties": {
+            "name": {"type": "string"},
+            "address": {"$ref": "#/$defs/address"},
+            "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+            "phone": {"type": "string"},
+            "email": {"type": "string"}
+        },
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]},
+        "additionalProperties": false
+    })
 }
