@@ -8,13 +8,14 @@
 //! - [`app`]: routes (`/`, `/mcp`, `/authcomplete`), serving and graceful shutdown.
 //! - [`server`]: the MCP handler and the `/mcp` transport.
 //! - `tools`: the tools the model calls, thin wrappers over the domain modules.
-//! - [`weather`], [`snippets`]: the domain code, testable without MCP.
+//! - [`weather`], [`snippets`], [`identity`]: the domain code, testable without MCP.
 //! - [`widget`]: the MCP App (HTML view) hosts show for `get_weather` results.
 //!
 //! The binary (`src/main.rs`) is config → telemetry → bind → [`app::serve`].
 
 pub mod app;
 pub mod config;
+pub mod identity;
 pub mod server;
 pub mod snippets;
 pub mod telemetry;

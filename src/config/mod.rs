@@ -6,12 +6,17 @@
 //! map instead of touching the process environment (which is shared by every test
 //! thread, and `unsafe` to change in edition 2024).
 
+mod identity;
 mod storage;
 
 use std::{fmt, time::Duration};
 
 use url::Url;
 
+pub use identity::{
+    DEFAULT_GRAPH_TIMEOUT, DEFAULT_TOKEN_EXCHANGE_AUDIENCE, IdentityConfig, OboConfig, OboSetup,
+    SnippetsScope,
+};
 pub use storage::{AzureCredentials, AzureStorage, Secret, StorageConfig};
 
 /// The port `cargo run` listens on when the Functions host did not choose one.
@@ -35,6 +40,10 @@ pub struct Config {
     pub weather: WeatherConfig,
     /// Where snippets are kept.
     pub storage: StorageConfig,
+    /// Whose snippets a caller sees (`SNIPPETS_SCOPE`).
+    pub snippets_scope: SnippetsScope,
+    /// Who is calling: when principal headers are trusted, and the Graph profile.
+    pub identity: IdentityConfig,
 }
 
 /// The listening port and where it came from, so errors can name the variable.
@@ -199,6 +208,8 @@ impl Config {
             log_filter,
             weather,
             storage: StorageConfig::from_lookup(&get)?,
+            snippets_scope: SnippetsScope::from_lookup(&get)?,
+            identity: IdentityConfig::from_lookup(&get)?,
         })
     }
 }
