@@ -12,6 +12,7 @@ mod deploy;
 mod functions_files;
 mod helpers;
 mod http_edge_cases;
+mod identity;
 mod inspector;
 mod protocol;
 mod proxy;
