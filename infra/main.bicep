@@ -75,6 +75,17 @@ param alwaysReadyInstances int = 0
 @description('Contact (email or URL) the weather tools send to the National Weather Service in their User-Agent, as NWS asks. Empty: the app\'s own URL.')
 param nwsContact string = ''
 
+@description('Audience of the managed-identity token the app presents to Entra ID in the on-behalf-of exchange (the Graph profile of get_current_user), and of the federated credential that trusts it. Empty: api://AzureADTokenExchange, the public cloud\'s; sovereign clouds use their own.')
+param tokenExchangeAudience string = ''
+
+@description('Whose snippets a caller sees: user = a private collection per signed-in user (needs authMode entra), shared = one collection for every caller. Empty: user with authMode entra, shared otherwise.')
+@allowed([
+  ''
+  'shared'
+  'user'
+])
+param snippetsScope string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -83,6 +94,8 @@ var functionAppName = 'func-mcp-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var snippetsContainerName = 'snippets'
 var entraEnabled = authMode == 'entra'
+// Private snippets need a signed-in user, which only built-in authentication provides.
+var effectiveSnippetsScope = empty(snippetsScope) ? (entraEnabled ? 'user' : 'shared') : snippetsScope
 var preAuthorizedClientIdList = filter(map(split(preAuthorizedClientIds, ','), id => trim(id)), id => !empty(id))
 var allowedClientAppIdList = filter(map(split(allowedClientAppIds, ','), id => trim(id)), id => !empty(id))
 
@@ -163,6 +176,7 @@ module entra 'modules/entra.bicep' = if (entraEnabled) {
     preAuthorizedClientIds: preAuthorizedClientIdList
     managedIdentityPrincipalId: identity.outputs.principalId
     serviceManagementReference: serviceManagementReference
+    tokenExchangeAudience: tokenExchangeAudience
   }
 }
 
@@ -187,6 +201,8 @@ module functionApp 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyInstances: alwaysReadyInstances
     nwsContact: nwsContact
+    snippetsScope: effectiveSnippetsScope
+    tokenExchangeAudience: tokenExchangeAudience
     subnetId: vnetEnabled ? network.outputs.appSubnetId : ''
     authMode: authMode
     entraClientId: entraEnabled ? entra.outputs.clientId : ''

@@ -11,11 +11,13 @@
 //! - [`server`]: our MCP handler: identity, capabilities, routing to the tools and
 //!   resources.
 //! - [`tools`]: the tools the model calls, thin wrappers over the domain code.
-//! - [`weather`], [`snippets`], [`widget`]: the domain code, testable without MCP.
+//! - [`weather`], [`snippets`], [`identity`], [`widget`]: the domain code, testable
+//!   without MCP.
 //! - [`config`]: every setting, parsed once from the environment.
 
 pub mod config;
 pub mod hosting;
+pub mod identity;
 pub mod server;
 pub mod snippets;
 pub mod tools;

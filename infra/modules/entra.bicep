@@ -14,6 +14,8 @@ param preAuthorizedClientIds array
 @description('Principal (object) id of the managed identity that acts as the app credential.')
 param managedIdentityPrincipalId string
 param serviceManagementReference string
+@description('Audience of the managed-identity token this app registration accepts as its credential. Empty: api://AzureADTokenExchange.')
+param tokenExchangeAudience string
 
 var scopeName = 'user_impersonation'
 var scopeId = guid(appUniqueName, scopeName)
@@ -81,7 +83,7 @@ resource managedIdentityCredential 'Microsoft.Graph/applications/federatedIdenti
   name: '${app.uniqueName}/mcp-function-managed-identity'
   description: 'Lets the function app\'s managed identity act as this app registration\'s credential'
   audiences: [
-    'api://AzureADTokenExchange'
+    empty(tokenExchangeAudience) ? 'api://AzureADTokenExchange' : tokenExchangeAudience
   ]
   issuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
   subject: managedIdentityPrincipalId

@@ -21,6 +21,14 @@ param maximumInstanceCount int
 param alwaysReadyInstances int
 @description('NWS_CONTACT for the weather tools; empty leaves it unset (the server then uses the app\'s URL).')
 param nwsContact string
+@description('SNIPPETS_SCOPE: user (a private snippet collection per signed-in user) or shared.')
+@allowed([
+  'shared'
+  'user'
+])
+param snippetsScope string
+@description('TOKEN_EXCHANGE_AUDIENCE for the on-behalf-of exchange; empty leaves it unset (the server then uses api://AzureADTokenExchange).')
+param tokenExchangeAudience string
 @description('Subnet for virtual network integration; empty for none.')
 param subnetId string
 @allowed([
@@ -67,6 +75,7 @@ var baseSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   SNIPPETS_CONTAINER: snippetsContainerName
+  SNIPPETS_SCOPE: snippetsScope
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
@@ -88,14 +97,24 @@ var entraSettings = authMode == 'entra'
       WEBSITE_AUTH_PRM_DEFAULT_WITH_SCOPES: '${entraIdentifierUri}/user_impersonation'
       WEBSITE_AUTH_AAD_ALLOWED_TENANTS: tenant().tenantId
       // The managed identity is the app registration's credential (federated identity
-      // credential), named by clientSecretSettingName below.
+      // credential), named by clientSecretSettingName below. The server uses it too, for
+      // the on-behalf-of exchange of get_current_user; App Service itself sets the other
+      // settings that exchange reads (WEBSITE_AUTH_ENABLED, WEBSITE_AUTH_CLIENT_ID,
+      // IDENTITY_ENDPOINT, IDENTITY_HEADER).
       OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: identityClientId
+    }
+  : {}
+
+// Sovereign clouds: the audience of the managed-identity token in that exchange.
+var tokenExchangeSettings = authMode == 'entra' && !empty(tokenExchangeAudience)
+  ? {
+      TOKEN_EXCHANGE_AUDIENCE: tokenExchangeAudience
     }
   : {}
 
 var contactSettings = empty(nwsContact) ? {} : { NWS_CONTACT: nwsContact }
 
-var appSettings = union(baseSettings, contactSettings, keySettings, entraSettings)
+var appSettings = union(baseSettings, contactSettings, keySettings, entraSettings, tokenExchangeSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name

@@ -9,12 +9,17 @@
 //! environment (which is shared by every test thread, and `unsafe` to change in
 //! edition 2024).
 
+mod identity;
 mod storage;
 
 use std::time::Duration;
 
 use url::Url;
 
+pub use identity::{
+    DEFAULT_GRAPH_TIMEOUT, DEFAULT_TOKEN_EXCHANGE_AUDIENCE, IdentityConfig, OboConfig, OboSetup,
+    SnippetsScope,
+};
 pub use storage::{AzureCredentials, AzureStorage, Secret, StorageConfig};
 
 use crate::hosting::{self, ConfigError};
@@ -28,6 +33,10 @@ pub struct Config {
     pub weather: WeatherConfig,
     /// Where snippets are kept.
     pub storage: StorageConfig,
+    /// Whose snippets a caller sees (`SNIPPETS_SCOPE`).
+    pub snippets_scope: SnippetsScope,
+    /// Who is calling: when principal headers are trusted, and the Graph profile.
+    pub identity: IdentityConfig,
 }
 
 /// Base URLs of the upstream weather APIs. Configurable so tests can point them at
@@ -75,6 +84,8 @@ impl Config {
             hosting: hosting::Settings::from_lookup(get)?,
             weather,
             storage: StorageConfig::from_lookup(&get)?,
+            snippets_scope: SnippetsScope::from_lookup(&get)?,
+            identity: IdentityConfig::from_lookup(&get)?,
         })
     }
 }

@@ -13,6 +13,7 @@ mod example;
 mod functions_files;
 mod helpers;
 mod http_edge_cases;
+mod identity;
 mod input_required_clients;
 mod inspector;
 mod protocol;

@@ -522,3 +522,77 @@ fn main_bicep_outputs_what_azd_and_clients_need() {
     let service = azd_service_name().to_uppercase();
     assert!(outputs.contains(&format!("SERVICE_{service}_NAME")));
 }
+
+#[test]
+fn identity_settings_reach_the_app_and_follow_the_auth_mode() {
+    // azd variables, empty by default so Bicep decides.
+    let text = fs::read_to_string(repo_root().join("infra/main.parameters.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let parameters = &json["parameters"];
+    assert_eq!(
+        parameters["tokenExchangeAudience"]["value"],
+        "${TOKEN_EXCHANGE_AUDIENCE=}"
+    );
+    assert_eq!(parameters["snippetsScope"]["value"], "${SNIPPETS_SCOPE=}");
+
+    // Private snippets by default exactly when built-in authentication signs users in.
+    let main = bicep("main.bicep");
+    let scope = main
+        .nodes("variable_declaration")
+        .into_iter()
+        .find(|v| main.text(v.named_child(0).unwrap()) == "effectiveSnippetsScope")
+        .map(|v| main.text(v.named_child(1).unwrap()).to_owned())
+        .expect("var effectiveSnippetsScope");
+    assert_eq!(
+        scope,
+        "empty(snippetsScope) ? (entraEnabled ? 'user' : 'shared') : snippetsScope"
+    );
+
+    let app = bicep("modules/function-app.bicep");
+    let setting = |name: &str| {
+        app.properties()
+            .into_iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| app.text(value).to_owned())
+            .unwrap_or_else(|| panic!("no app setting {name}"))
+    };
+    assert_eq!(setting("SNIPPETS_SCOPE"), "snippetsScope");
+    assert_eq!(setting("TOKEN_EXCHANGE_AUDIENCE"), "tokenExchangeAudience");
+    // What the on-behalf-of exchange needs and App Service does not set by itself.
+    assert_eq!(
+        setting("WEBSITE_AUTH_AAD_ALLOWED_TENANTS"),
+        "tenant().tenantId"
+    );
+    assert_eq!(
+        setting("OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID"),
+        "identityClientId"
+    );
+    assert_eq!(
+        app.values_of("clientSecretSettingName"),
+        ["OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID"]
+    );
+
+    // The federated credential trusts the audience the server asks its token for.
+    let entra = bicep("modules/entra.bicep");
+    let audiences = entra
+        .properties()
+        .into_iter()
+        .find(|(key, _)| key == "audiences")
+        .map(|(_, value)| entra.text(value).to_owned())
+        .expect("audiences");
+    assert!(
+        audiences.contains(&format!(
+            "empty(tokenExchangeAudience) ? '{}' : tokenExchangeAudience",
+            rust_mcp_functions::config::DEFAULT_TOKEN_EXCHANGE_AUDIENCE
+        )),
+        "{audiences}"
+    );
+
+    // Every value the Bicep allows is one the server accepts.
+    for value in ["shared", "user"] {
+        rust_mcp_functions::config::Config::from_lookup(|name| {
+            (name == "SNIPPETS_SCOPE").then(|| value.to_owned())
+        })
+        .unwrap_or_else(|e| panic!("{value}: {e}"));
+    }
+}
