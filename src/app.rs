@@ -10,7 +10,7 @@ use std::{future::Future, io};
 
 use axum::{
     Router,
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     middleware,
     response::{Html, IntoResponse},
     routing::get,
@@ -117,13 +117,26 @@ pub async fn shutdown_signal() {
     }
 }
 
-async fn ready() -> &'static str {
-    concat!(
+/// Readiness, plus the `Host` and `X-Forwarded-Host` this request arrived with (only
+/// those two header values, which are not secret). Which `Host` the platform's proxy
+/// forwards is not documented; the smoke check (`src/bin/smoke`) reads this line after a
+/// deployment, and it names the value `MCP_ALLOWED_HOSTS` needs if `/mcp` refuses it.
+async fn ready(headers: HeaderMap) -> String {
+    format!(
+        "{} {} is running. MCP endpoint: /mcp\nThis request arrived with Host: {}; X-Forwarded-Host: {}\n",
         env!("CARGO_PKG_NAME"),
-        " ",
         env!("CARGO_PKG_VERSION"),
-        " is running. MCP endpoint: /mcp\n"
+        header_text(&headers, header::HOST.as_str()),
+        header_text(&headers, "x-forwarded-host"),
     )
+}
+
+/// A header's value as text, `(none)` when absent, `(not printable)` when not visible ASCII.
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    match headers.get(name) {
+        None => "(none)",
+        Some(value) => value.to_str().unwrap_or("(not printable)"),
+    }
 }
 
 async fn auth_complete() -> impl IntoResponse {
