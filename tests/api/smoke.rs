@@ -32,6 +32,47 @@ use crate::helpers::{
     AZURITE_KEY, Handler, Nginx, PUBLIC_HOST, ServedHandler, repo_root, run_bounded,
 };
 
+/// What the check prints for each failure the tests below provoke. Each test asserts its
+/// phrase, and the README's failure table ("After `azd up`") must quote every one.
+const SAYS_NO_ANSWER: &str = "no answer to GET / within";
+const SAYS_CANNOT_CONNECT: &str = "cannot connect";
+const SAYS_HANDLER_DOWN: &str = "the Functions host could not start the handler or reach it";
+const SAYS_NO_METADATA: &str = "401 without a token, but without resource_metadata";
+const SAYS_NOT_ROUTED: &str =
+    "the mcp-custom-handler configuration profile or the MCP preview flag is not in effect";
+const SAYS_HOST_REFUSED: &str =
+    "answered 403 \"Host header is not allowed\": the handler refused Host";
+const SAYS_OTHER_SERVER: &str = "not rust-mcp-functions";
+const SAYS_STORAGE_REFUSED: &str = "save_snippet failed (AuthorizationPermissionMismatch)";
+const SAYS_INCOMPLETE: &str = "verdict: INCOMPLETE";
+
+#[test]
+fn the_readme_failure_table_quotes_each_diagnosis() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split("\n### After `azd up`\n")
+        .nth(1)
+        .expect("README has a section \"After `azd up`\"");
+    let section = section.split("\n### ").next().unwrap();
+    let table: Vec<&str> = section.lines().filter(|l| l.starts_with("| ")).collect();
+    for phrase in [
+        SAYS_NO_ANSWER,
+        SAYS_CANNOT_CONNECT,
+        SAYS_HANDLER_DOWN,
+        SAYS_NO_METADATA,
+        SAYS_NOT_ROUTED,
+        SAYS_HOST_REFUSED,
+        SAYS_OTHER_SERVER,
+        SAYS_STORAGE_REFUSED,
+        SAYS_INCOMPLETE,
+    ] {
+        assert!(
+            table.iter().any(|row| row.contains(phrase)),
+            "the README's failure table does not quote {phrase:?}"
+        );
+    }
+}
+
 const FUNCTION_KEY: &str = "fk-smoke-7d1e44b0-secret-function-key";
 const TOKEN: &str = "eyJzbW9rZS10b2tlbi1zZWNyZXQtNDQyMSJ9";
 const SCOPE: &str = "api://func-mcp-test/user_impersonation";
@@ -461,8 +502,9 @@ async fn entra_mode_without_a_token_checks_what_it_can_and_says_what_is_missing(
     );
     assert!(!run.stdout.contains("[3/5]"), "{}", run.stdout);
     assert!(
-        run.verdict()
-            .starts_with("verdict: INCOMPLETE: steps 1-2 passed; steps 3-5 need a bearer token"),
+        run.verdict().starts_with(&format!(
+            "{SAYS_INCOMPLETE}: steps 1-2 passed; steps 3-5 need a bearer token"
+        )),
         "{}",
         run.stdout
     );
@@ -486,7 +528,7 @@ async fn a_401_without_resource_metadata_names_the_missing_setting() {
     .await;
     run.assert_failed_at(2);
     run.assert_says(&[
-        "401 without a token, but without resource_metadata (no WWW-Authenticate header)",
+        &format!("{SAYS_NO_METADATA} (no WWW-Authenticate header)"),
         "WEBSITE_AUTH_PRM_DEFAULT_WITH_SCOPES",
         "AzureFunctionsJobHost__customHandler__http__defaultAuthorizationLevel",
     ]);
@@ -508,9 +550,7 @@ async fn a_403_for_the_host_names_the_value_for_mcp_allowed_hosts() {
     .await;
     run.assert_failed_at(2);
     run.assert_says(&[
-        &format!(
-            "answered 403 \"Host header is not allowed\": the handler refused Host {PUBLIC_HOST}"
-        ),
+        &format!("{SAYS_HOST_REFUSED} {PUBLIC_HOST}"),
         &format!("azd env set MCP_ALLOWED_HOSTS {PUBLIC_HOST}, then azd provision"),
         "the Host the handler saw",
     ]);
@@ -536,7 +576,7 @@ async fn a_404_on_mcp_says_the_profile_or_the_preview_flag_is_not_in_effect() {
     run.assert_failed_at(2);
     run.assert_says(&[
         "POST /mcp without credentials answered 404 Not Found",
-        "mcp-custom-handler configuration profile or the MCP preview flag is not in effect",
+        SAYS_NOT_ROUTED,
         "\"configurationProfile\": \"mcp-custom-handler\"",
         "AzureWebJobsFeatureFlags must contain EnableMcpCustomHandlerPreview",
         "GET / did not come from the handler either (HTTP 204 No Content",
@@ -561,7 +601,7 @@ async fn a_404_on_mcp_says_the_profile_or_the_preview_flag_is_not_in_effect() {
     run.assert_failed_at(3);
     run.assert_says(&[
         "POST /mcp initialize answered 404 Not Found",
-        "mcp-custom-handler configuration profile or the MCP preview flag is not in effect",
+        SAYS_NOT_ROUTED,
     ]);
 }
 
@@ -596,7 +636,7 @@ async fn a_502_names_the_host_log_its_query_and_the_runtime_switch() {
     );
     assert!(failed.contains(" attempts over "), "retried: {failed}");
     run.assert_says(&[
-        "the Functions host could not start the handler or reach it",
+        SAYS_HANDLER_DOWN,
         "Application Insights, table traces",
         "az monitor app-insights query --app appi-smoke --resource-group rg-smoke --offset 1h --analytics-query \"traces |",
         "azd env set FLEX_RUNTIME node, then azd provision and azd deploy",
@@ -618,7 +658,7 @@ async fn a_hanging_endpoint_times_out_within_the_allowance() {
     .await;
     run.assert_failed_at(1);
     run.assert_says(&[
-        "no answer to GET / within 0.3 s per request (",
+        &format!("{SAYS_NO_ANSWER} 0.3 s per request ("),
         "cold-start allowance 1 s)",
         "raise it with --wait SECONDS",
         "az functionapp show",
@@ -648,7 +688,7 @@ async fn another_mcp_server_is_named() {
     .await;
     run.assert_failed_at(3);
     run.assert_says(&[
-        "this endpoint is the MCP server \"other-mcp-server\" 1.2.3, not rust-mcp-functions",
+        &format!("this endpoint is the MCP server \"other-mcp-server\" 1.2.3, {SAYS_OTHER_SERVER}"),
         "azd env get-value MCP_URL",
         "azd deploy",
     ]);
@@ -694,7 +734,7 @@ async fn a_storage_403_on_save_says_the_identity_lacks_its_role() {
     run.assert_failed_at(4);
     let failed = run.step(4, "FAIL");
     assert!(
-        failed.contains("save_snippet failed (AuthorizationPermissionMismatch): "),
+        failed.contains(&format!("{SAYS_STORAGE_REFUSED}: ")),
         "{failed}"
     );
     run.assert_says(&[
@@ -783,5 +823,5 @@ async fn the_hook_script_reads_the_deployment_from_azd() {
         run.stdout
     );
     run.assert_failed_at(1);
-    run.assert_says(&["cannot connect", "azd env get-value MCP_URL"]);
+    run.assert_says(&[SAYS_CANNOT_CONNECT, "azd env get-value MCP_URL"]);
 }
