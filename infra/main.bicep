@@ -1,5 +1,5 @@
 // Everything `azd up` provisions for the MCP server: one resource group holding a Flex
-// Consumption function app (runtime `custom`, our static Linux binary), its storage,
+// Consumption function app (runtime `custom` by default, our static Linux binary), its storage,
 // identity and monitoring, and optionally a virtual network and Entra ID sign-in.
 // Parameters come from main.parameters.json, which maps azd environment variables
 // (`azd env set NAME value`) onto them; the README's "Deploy to Azure" section lists them.
@@ -86,6 +86,24 @@ param tokenExchangeAudience string = ''
 ])
 param snippetsScope string = ''
 
+// The runtime stack is a switch because no Microsoft sample has shown the `custom` stack
+// with the MCP preview: they all run on a language stack, and so does the one public Rust
+// custom handler on Flex (on `node`). The mcp-custom-handler profile in host.json makes
+// the Functions host run our binary as a custom handler on either stack (README,
+// "Runtime stack"); the smoke check names this switch when the handler never starts.
+@description('Flex Consumption runtime stack. custom: the Custom Handler stack (default). node: the fallback if the handler never starts on custom; the binary runs the same either way.')
+@allowed([
+  'custom'
+  'node'
+])
+param flexRuntime string = 'custom'
+
+@description('Version of flexRuntime. Empty: the version Flex Consumption offers for it (flexRuntimeVersions below).')
+param flexRuntimeVersion string = ''
+
+@description('Extra Host header values the MCP endpoint accepts (the app setting MCP_ALLOWED_HOSTS), comma-separated, e.g. a custom domain. Empty: only the app\'s own host name and loopback.')
+param allowedHosts string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -98,6 +116,12 @@ var entraEnabled = authMode == 'entra'
 var effectiveSnippetsScope = empty(snippetsScope) ? (entraEnabled ? 'user' : 'shared') : snippetsScope
 var preAuthorizedClientIdList = filter(map(split(preAuthorizedClientIds, ','), id => trim(id)), id => !empty(id))
 var allowedClientAppIdList = filter(map(split(allowedClientAppIds, ','), id => trim(id)), id => !empty(id))
+// The version Flex Consumption offers for each stack: the FC1 runtime of the Functions
+// stacks API (custom 1.0; node 22, the default Node.js on Flex, supported to 2027-04-30).
+var flexRuntimeVersions = {
+  custom: '1.0'
+  node: '22'
+}
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -203,6 +227,10 @@ module functionApp 'modules/function-app.bicep' = {
     nwsContact: nwsContact
     snippetsScope: effectiveSnippetsScope
     tokenExchangeAudience: tokenExchangeAudience
+
+    allowedHosts: allowedHosts
+    runtimeName: flexRuntime
+    runtimeVersion: empty(flexRuntimeVersion) ? flexRuntimeVersions[flexRuntime] : flexRuntimeVersion
     subnetId: vnetEnabled ? network.outputs.appSubnetId : ''
     authMode: authMode
     entraClientId: entraEnabled ? entra.outputs.clientId : ''
@@ -221,3 +249,5 @@ output MCP_AUTH_MODE string = authMode
 output ENTRA_APPLICATION_ID string = entraEnabled ? entra.outputs.clientId : ''
 output ENTRA_IDENTIFIER_URI string = entraEnabled ? entra.outputs.identifierUri : ''
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+// The smoke check (scripts/smoke.sh) names it in the log query of its diagnoses.
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

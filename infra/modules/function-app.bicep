@@ -1,6 +1,7 @@
 // The Flex Consumption plan and the function app that runs the MCP server.
-// The app runs the `custom` runtime: the Functions host starts our `handler` binary (named
-// in host.json) and proxies every HTTP request to it (the mcp-custom-handler profile).
+// The app runs the `custom` runtime stack (or `node`, the fallback): on either, the
+// Functions host starts our `handler` binary (named in host.json) and proxies every HTTP
+// request to it (the mcp-custom-handler profile).
 param name string
 param planName string
 param location string
@@ -29,6 +30,16 @@ param nwsContact string
 param snippetsScope string
 @description('TOKEN_EXCHANGE_AUDIENCE for the on-behalf-of exchange; empty leaves it unset (the server then uses api://AzureADTokenExchange).')
 param tokenExchangeAudience string
+@description('MCP_ALLOWED_HOSTS, extra Host values the MCP endpoint accepts; empty leaves it unset.')
+param allowedHosts string
+@description('Flex runtime stack: custom, or node (the fallback; main.bicep, flexRuntime).')
+@allowed([
+  'custom'
+  'node'
+])
+param runtimeName string
+@description('Version of runtimeName that Flex offers (custom 1.0, node 22).')
+param runtimeVersion string
 @description('Subnet for virtual network integration; empty for none.')
 param subnetId string
 @allowed([
@@ -114,7 +125,9 @@ var tokenExchangeSettings = authMode == 'entra' && !empty(tokenExchangeAudience)
 
 var contactSettings = empty(nwsContact) ? {} : { NWS_CONTACT: nwsContact }
 
-var appSettings = union(baseSettings, contactSettings, keySettings, entraSettings, tokenExchangeSettings)
+var hostSettings = empty(allowedHosts) ? {} : { MCP_ALLOWED_HOSTS: allowedHosts }
+
+var appSettings = union(baseSettings, contactSettings, hostSettings, keySettings, entraSettings, tokenExchangeSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name
@@ -169,8 +182,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           : []
       }
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: runtimeName
+        version: runtimeVersion
       }
     }
   }

@@ -49,7 +49,7 @@ use std::{
 
 use axum::{
     Router,
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     middleware,
     response::{Html, IntoResponse},
     routing::get,
@@ -202,13 +202,27 @@ pub async fn shutdown_signal() {
 
 /// The readiness probe. The host polls it every 25 ms for up to 30 s before it
 /// forwards anything, so it answers at once and touches nothing.
-async fn ready() -> &'static str {
-    concat!(
-        env!("CARGO_PKG_NAME"),
-        " ",
-        env!("CARGO_PKG_VERSION"),
-        " is running. MCP endpoint: /mcp\n"
+///
+/// It also says which `Host` and `X-Forwarded-Host` the request arrived with (those
+/// two values only; neither is secret). Which `Host` the platform's proxy forwards is
+/// not documented: the smoke check (`src/bin/smoke`) reads this line after a
+/// deployment, and it names the value `MCP_ALLOWED_HOSTS` needs if `/mcp` refuses it.
+async fn ready(headers: HeaderMap) -> String {
+    format!(
+        "MCP custom handler is running. MCP endpoint: /mcp\n\
+         This request arrived with Host: {}; X-Forwarded-Host: {}\n",
+        header_text(&headers, header::HOST.as_str()),
+        header_text(&headers, "x-forwarded-host"),
     )
+}
+
+/// A header's value as text: `(none)` when absent, `(not printable)` when it is not
+/// visible ASCII.
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    match headers.get(name) {
+        None => "(none)",
+        Some(value) => value.to_str().unwrap_or("(not printable)"),
+    }
 }
 
 async fn auth_complete() -> impl IntoResponse {

@@ -230,24 +230,65 @@ fn azure_yaml_deploys_the_package_as_a_custom_language_function() {
         "azd uploads this zip as-is"
     );
 
-    let hook = &mcp["hooks"]["prepackage"]["posix"];
-    assert_eq!(hook["shell"].as_str(), Some("sh"));
-    let script = repo_root().join(hook["run"].as_str().unwrap());
-    assert!(
-        script.ends_with("scripts/package.sh"),
-        "{}",
-        script.display()
-    );
-    let mode = fs::metadata(&script).unwrap().permissions().mode();
-    assert_ne!(
-        mode & 0o111,
-        0,
-        "azd executes the hook script directly: it must be executable"
-    );
-    let known_keys = ["shell", "run", "continueOnError", "interactive"];
-    for key in hook.as_hash().unwrap().keys() {
-        assert!(known_keys.contains(&key.as_str().unwrap()), "{key:?}");
+    // Before packaging: build the zip. After deploying: the smoke check of the new
+    // endpoint (src/bin/smoke), whose verdict ends `azd up`; a failed check fails the
+    // command, so the hook must not continue on error.
+    let hooks = mcp["hooks"].as_hash().expect("the mcp service has hooks");
+    let names: BTreeSet<&str> = hooks.keys().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(names, BTreeSet::from(["prepackage", "postdeploy"]));
+    for (event, expected) in [
+        ("prepackage", "scripts/package.sh"),
+        ("postdeploy", "scripts/smoke.sh"),
+    ] {
+        let hook = &mcp["hooks"][event]["posix"];
+        assert_eq!(hook["shell"].as_str(), Some("sh"), "{event}");
+        let script = repo_root().join(hook["run"].as_str().unwrap());
+        assert!(script.ends_with(expected), "{event}: {}", script.display());
+        let mode = fs::metadata(&script).unwrap().permissions().mode();
+        assert_ne!(
+            mode & 0o111,
+            0,
+            "azd executes the {event} hook script directly: it must be executable"
+        );
+        let first_line = fs::read_to_string(&script).unwrap();
+        assert_eq!(
+            first_line.lines().next(),
+            Some("#!/bin/sh"),
+            "{event}: a POSIX sh script (Linux, macOS, WSL)"
+        );
+        let known_keys = ["shell", "run", "continueOnError", "interactive"];
+        for key in hook.as_hash().unwrap().keys() {
+            assert!(
+                known_keys.contains(&key.as_str().unwrap()),
+                "{event}: {key:?}"
+            );
+        }
+        assert!(
+            hook["continueOnError"].as_bool() != Some(true),
+            "{event}: a failure must fail the azd command"
+        );
     }
+    // The hook runs the check with no arguments: everything comes from azd.
+    assert_eq!(
+        mcp["hooks"]["postdeploy"]["posix"]["run"].as_str(),
+        Some("scripts/smoke.sh")
+    );
+}
+
+/// The deployment package holds the handler only: the smoke check is a tool for the
+/// machine that deploys, and scripts/package.sh builds nothing else.
+#[test]
+fn the_package_script_builds_the_handler_binary_only() {
+    let script = fs::read_to_string(repo_root().join("scripts/package.sh")).unwrap();
+    let builds: Vec<&str> = script
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("cargo build"))
+        .collect();
+    assert_eq!(
+        builds,
+        ["cargo build --locked --release --target \"$target\" --bin handler"]
+    );
 }
 
 /// The `${input:...}` ids a VS Code config string refers to.

@@ -20,6 +20,7 @@ mod protocol;
 mod proxy;
 mod revisions;
 mod sdk_clients;
+mod smoke;
 mod snippets;
 mod snippets_azure;
 mod snippets_contract;

@@ -113,6 +113,75 @@ impl Bicep {
         self.literal(param.named_child(2)?)
     }
 
+    /// The values of the `@allowed([...])` decorator of `param name`, if it has one.
+    fn param_allowed(&self, name: &str) -> Vec<String> {
+        let param = self
+            .nodes("parameter_declaration")
+            .into_iter()
+            .find(|p| self.text(p.named_child(0).unwrap()) == name)
+            .unwrap_or_else(|| panic!("infra/{}: no param {name}", self.name));
+        let Some(decorators) = param
+            .prev_named_sibling()
+            .filter(|n| n.kind() == "decorators")
+        else {
+            return Vec::new();
+        };
+        let mut cursor = decorators.walk();
+        let allowed = decorators
+            .named_children(&mut cursor)
+            .find_map(|decorator| {
+                let call = decorator.named_child(0)?;
+                let function = call.child_by_field_name("function")?;
+                (self.text(function) == "allowed").then_some(call.child_by_field_name("arguments")?)
+            });
+        let Some(arguments) = allowed else {
+            return Vec::new();
+        };
+        let array = arguments.named_child(0).unwrap();
+        let mut cursor = array.walk();
+        array
+            .named_children(&mut cursor)
+            .filter_map(|value| self.literal(value))
+            .collect()
+    }
+
+    /// The literal properties of `var name = { key: value ... }`.
+    fn variable_object(&self, name: &str) -> BTreeMap<String, String> {
+        let var = self
+            .nodes("variable_declaration")
+            .into_iter()
+            .find(|v| self.text(v.named_child(0).unwrap()) == name)
+            .unwrap_or_else(|| panic!("infra/{}: no var {name}", self.name));
+        let object = var.named_child(1).unwrap();
+        assert_eq!(object.kind(), "object", "infra/{}: var {name}", self.name);
+        let mut cursor = object.walk();
+        object
+            .named_children(&mut cursor)
+            .filter(|p| p.kind() == "object_property")
+            .map(|p| {
+                let key = self.text(p.named_child(0).unwrap()).to_owned();
+                let value = self.literal(p.named_child(1).unwrap()).unwrap();
+                (key, value)
+            })
+            .collect()
+    }
+
+    /// The source text of what module `path` is given for its param `key`.
+    fn module_argument(&self, path: &str, key: &str) -> String {
+        let module = self
+            .nodes("module_declaration")
+            .into_iter()
+            .find(|m| self.literal(m.named_child(1).unwrap()).as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("infra/{}: no module {path}", self.name));
+        self.all_nodes()
+            .into_iter()
+            .filter(|n| n.kind() == "object_property")
+            .filter(|n| module.byte_range().contains(&n.start_byte()))
+            .find(|n| self.text(n.named_child(0).unwrap()) == key)
+            .map(|n| self.text(n.named_child(1).unwrap()).to_owned())
+            .unwrap_or_else(|| panic!("infra/{}: {path} gets no {key}", self.name))
+    }
+
     /// The value of `var name = '...'`, if it is a literal.
     fn variable(&self, name: &str) -> Option<String> {
         let var = self
@@ -352,7 +421,7 @@ fn every_module_exists_and_gets_exactly_the_params_it_declares() {
 }
 
 #[test]
-fn the_function_app_is_flex_consumption_running_the_custom_runtime() {
+fn the_function_app_is_flex_consumption_on_the_configured_runtime_stack() {
     let app = bicep("modules/function-app.bicep");
     let sku = app.object_of("sku");
     assert_eq!(sku["tier"], "FlexConsumption");
@@ -365,7 +434,8 @@ fn the_function_app_is_flex_consumption_running_the_custom_runtime() {
     let runtime = app.object_of("runtime");
     assert_eq!(
         (runtime["name"].as_str(), runtime["version"].as_str()),
-        ("custom", "1.0")
+        ("runtimeName", "runtimeVersion"),
+        "the runtime comes from main.bicep's flexRuntime (see the runtime stack test)"
     );
     let deployment = app.object_of("storage");
     assert_eq!(deployment["type"], "blobContainer");
@@ -594,5 +664,93 @@ fn identity_settings_reach_the_app_and_follow_the_auth_mode() {
             (name == "SNIPPETS_SCOPE").then(|| value.to_owned())
         })
         .unwrap_or_else(|e| panic!("{value}: {e}"));
+    }
+}
+
+/// The runtime stack is an azd variable: `custom` 1.0 by default, `node` 22 the
+/// fallback (the FC1 runtimes of the Functions stacks API). Each value reaches the app's
+/// `functionAppConfig.runtime` with the version Flex offers for it.
+#[test]
+fn the_runtime_stack_is_custom_by_default_and_node_as_the_fallback() {
+    let main = bicep("main.bicep");
+    let app = bicep("modules/function-app.bicep");
+    let stacks = ["custom", "node"];
+    assert_eq!(main.param_allowed("flexRuntime"), stacks);
+    assert_eq!(app.param_allowed("runtimeName"), stacks);
+    assert_eq!(main.param_default("flexRuntime").as_deref(), Some("custom"));
+    assert_eq!(
+        main.param_default("flexRuntimeVersion").as_deref(),
+        Some("")
+    );
+
+    let text = fs::read_to_string(repo_root().join("infra/main.parameters.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        json["parameters"]["flexRuntime"]["value"], "${FLEX_RUNTIME=custom}",
+        "the azd variable the README and the smoke check's diagnosis name"
+    );
+    assert_eq!(
+        json["parameters"]["flexRuntimeVersion"]["value"],
+        "${FLEX_RUNTIME_VERSION=}"
+    );
+
+    let versions = main.variable_object("flexRuntimeVersions");
+    for stack in stacks {
+        let version = versions
+            .get(stack)
+            .unwrap_or_else(|| panic!("flexRuntimeVersions has no {stack}"));
+        let expected = if stack == "custom" { "1.0" } else { "22" };
+        assert_eq!(version, expected, "the version Flex offers for {stack}");
+    }
+    assert_eq!(versions.len(), stacks.len(), "{versions:?}");
+    assert_eq!(
+        main.module_argument("modules/function-app.bicep", "runtimeName"),
+        "flexRuntime"
+    );
+    assert_eq!(
+        main.module_argument("modules/function-app.bicep", "runtimeVersion"),
+        "empty(flexRuntimeVersion) ? flexRuntimeVersions[flexRuntime] : flexRuntimeVersion"
+    );
+}
+
+#[test]
+fn mcp_allowed_hosts_is_an_azd_variable_that_becomes_the_app_setting() {
+    let text = fs::read_to_string(repo_root().join("infra/main.parameters.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        json["parameters"]["allowedHosts"]["value"], "${MCP_ALLOWED_HOSTS=}",
+        "the smoke check's fix for a Host refusal is `azd env set MCP_ALLOWED_HOSTS ...`"
+    );
+    let main = bicep("main.bicep");
+    assert_eq!(
+        main.module_argument("modules/function-app.bicep", "allowedHosts"),
+        "allowedHosts"
+    );
+    let app = bicep("modules/function-app.bicep");
+    let setting = app
+        .properties()
+        .into_iter()
+        .find(|(key, _)| key == "MCP_ALLOWED_HOSTS")
+        .map(|(_, value)| app.text(value).to_owned());
+    assert_eq!(setting.as_deref(), Some("allowedHosts"));
+}
+
+/// Every azd value `scripts/smoke.sh` (the postdeploy hook) reads is an output of
+/// main.bicep, so azd has it after `azd provision`.
+#[test]
+fn the_smoke_hook_reads_only_values_main_bicep_outputs() {
+    let script = fs::read_to_string(repo_root().join("scripts/smoke.sh")).unwrap();
+    let read: BTreeSet<String> = script
+        .split("$(azd_value ")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap().to_owned())
+        .collect();
+    assert!(read.len() >= 6, "{read:?}");
+    let outputs = bicep("main.bicep").outputs();
+    for name in &read {
+        assert!(
+            outputs.contains(name),
+            "scripts/smoke.sh reads {name}, which main.bicep does not output"
+        );
     }
 }

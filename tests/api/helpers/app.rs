@@ -108,6 +108,20 @@ impl ServedHandler {
         Self { addr, stop, task }
     }
 
+    /// Serves a plain router (a stand-in for the platform in front of the server)
+    /// the same way, without the hosting layer.
+    pub async fn start_router(router: axum::Router) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop.clone().cancelled_owned())
+                .into_future(),
+        );
+        Self { addr, stop, task }
+    }
+
     pub fn mcp_url(&self) -> String {
         format!("http://{}/mcp", self.addr)
     }
