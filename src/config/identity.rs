@@ -231,7 +231,7 @@ fn obo_setup(get: &impl Fn(&str) -> Option<String>) -> Result<OboSetup, ConfigEr
 
 /// A client id: a GUID, kept in canonical lowercase form.
 fn guid_setting(name: &'static str, value: &str) -> Result<String, ConfigError> {
-    crate::identity::canonical_guid(value.trim()).ok_or_else(|| {
+    canonical_guid(value.trim()).ok_or_else(|| {
         ConfigError::new(
             name,
             value,
@@ -357,6 +357,20 @@ impl fmt::Display for SnippetsScope {
             Self::User => "user",
         })
     }
+}
+
+/// The lowercase form of a hyphenated GUID, or `None` if `value` is not one: the
+/// form of client, tenant and user object ids, in settings and in principals alike.
+pub(crate) fn canonical_guid(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    if bytes.len() != 36 {
+        return None;
+    }
+    let well_formed = bytes.iter().enumerate().all(|(i, b)| match i {
+        8 | 13 | 18 | 23 => *b == b'-',
+        _ => b.is_ascii_hexdigit(),
+    });
+    well_formed.then(|| value.to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub(crate) use identity::canonical_guid;
 pub use identity::{
     DEFAULT_GRAPH_TIMEOUT, DEFAULT_TOKEN_EXCHANGE_AUDIENCE, IdentityConfig, OboConfig, OboSetup,
     SnippetsScope,

@@ -77,7 +77,7 @@ pub use principal::{
     Principal, PrincipalError,
 };
 pub use profile::{GraphProfile, ProfileClient, ProfileError};
-pub(crate) use user_id::canonical_guid;
+
 pub use user_id::{InvalidUserId, UserId};
 
 use crate::config::IdentityConfig;

@@ -16,8 +16,9 @@ use base64::{
 use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
 use serde::Deserialize;
 
-use super::user_id::{UserId, canonical_guid};
+use super::user_id::UserId;
 use crate::config::Secret;
+use crate::config::canonical_guid;
 
 /// The largest `X-MS-CLIENT-PRINCIPAL` accepted, base64 as received: 64 KiB. A
 /// principal with a few hundred group and role claims is around 20 KiB (Entra ID

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::config::canonical_guid;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -41,19 +43,6 @@ impl UserId {
 }
 
 const NIL: &str = "00000000-0000-0000-0000-000000000000";
-
-/// The lowercase form of a hyphenated GUID, or `None` if `value` is not one.
-pub(crate) fn canonical_guid(value: &str) -> Option<String> {
-    let bytes = value.as_bytes();
-    if bytes.len() != 36 {
-        return None;
-    }
-    let well_formed = bytes.iter().enumerate().all(|(i, b)| match i {
-        8 | 13 | 18 | 23 => *b == b'-',
-        _ => b.is_ascii_hexdigit(),
-    });
-    well_formed.then(|| value.to_ascii_lowercase())
-}
 
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
