@@ -23,8 +23,9 @@ use rmcp::{
 use tracing::Instrument;
 
 use crate::{
-    config::{Config, StorageConfig},
+    config::{Config, SnippetsScope, StorageConfig},
     hosting,
+    identity::Identity,
     snippets::Snippets,
     tools::Tools,
     weather::Weather,
@@ -66,14 +67,31 @@ impl McpServer {
         let snippets = Snippets::new(config.storage.clone());
         match &config.storage {
             StorageConfig::Missing { reason } => tracing::warn!("snippet storage: {reason}"),
-            _ => tracing::info!("snippet storage: {}", snippets.description()),
+            _ => tracing::info!(
+                "snippet storage: {}; collections: {}",
+                snippets.description(),
+                config.snippets_scope
+            ),
         }
-        let weather = Weather::new(config.weather.clone());
+        tracing::info!("identity: {}", config.identity);
+        if config.snippets_scope == SnippetsScope::User && !config.identity.trust_principal_headers
+        {
+            tracing::warn!(
+                "SNIPPETS_SCOPE=user, but built-in authentication is off (WEBSITE_AUTH_ENABLED \
+                 is not true): no caller is signed in, so every snippet call will be refused"
+            );
+        }
+        let tools = Tools {
+            weather: Arc::new(Weather::new(config.weather.clone())),
+            snippets: Arc::new(snippets),
+            scope: config.snippets_scope,
+            identity: Identity::new(&config.identity),
+        };
         let router = Tools::router();
         Self {
             inner: Arc::new(Inner {
                 info: server_info(&router.list_all()),
-                tools: Tools::new(Arc::new(weather), Arc::new(snippets)),
+                tools,
                 router,
             }),
         }

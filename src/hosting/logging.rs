@@ -21,7 +21,7 @@ use super::{DEFAULT_LOG_FILTER, INVOCATION_ID_HEADER, LogFormat, Settings};
 /// Installs the global subscriber. An invalid `RUST_LOG` falls back to the default
 /// filter with a warning rather than stopping the server.
 pub fn init_logging(settings: &Settings) {
-    let (filter, filter_error) = match EnvFilter::try_new(&settings.log_filter) {
+    let (filter, filter_error) = match EnvFilter::try_new(without_payloads(&settings.log_filter)) {
         Ok(filter) => (filter, None),
         Err(e) => (EnvFilter::new(DEFAULT_LOG_FILTER), Some(e)),
     };
@@ -43,6 +43,18 @@ pub fn init_logging(settings: &Settings) {
     }
     if let Some(e) = filter_error {
         tracing::warn!("RUST_LOG is not a valid filter ({e}); using {DEFAULT_LOG_FILTER}");
+    }
+}
+
+/// rmcp writes whole messages at debug level: tool arguments and results, which hold
+/// snippet texts and users' names. A filter that does not name rmcp (`RUST_LOG=debug`
+/// to look at this server) keeps rmcp at `info`; naming it (`rmcp=debug`) is how an
+/// operator asks for the messages on purpose.
+fn without_payloads(filter: &str) -> String {
+    if filter.contains("rmcp") {
+        filter.to_owned()
+    } else {
+        format!("{filter},rmcp=info")
     }
 }
 
@@ -125,4 +137,19 @@ pub(super) async fn log_request(request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_payloads;
+
+    #[test]
+    fn rmcp_messages_stay_out_unless_rmcp_is_named() {
+        assert_eq!(without_payloads("debug"), "debug,rmcp=info");
+        assert_eq!(without_payloads("info,rmcp=warn"), "info,rmcp=warn");
+        assert_eq!(
+            without_payloads("rmcp::service=debug"),
+            "rmcp::service=debug"
+        );
+    }
 }

@@ -14,15 +14,14 @@ use super::{
 #[derive(Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrentUser {
-    /// Whether the caller is a user signed in through the server's built-in
-    /// authentication.
+    /// Whether the caller is a user signed in through the server's built-in authentication.
     pub authenticated: bool,
     /// The user's display name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The user's Microsoft Entra ID object id (a GUID): the key their private data is
-    /// stored under.
+    /// The user's Microsoft Entra ID object id (a lowercase GUID): the key their private data is stored under.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub user_id: Option<UserId>,
     /// The Microsoft Entra ID tenant (directory) id the user signed in from.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2,10 +2,9 @@
 
 use std::fmt;
 
-use crate::config::canonical_guid;
-
-use schemars::JsonSchema;
 use serde::Serialize;
+
+use crate::config::canonical_guid;
 
 /// A signed-in user's object id (`oid`) in canonical form: a GUID written as 36
 /// lowercase characters, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, never the nil GUID.
@@ -15,9 +14,8 @@ use serde::Serialize;
 /// safe as a storage path segment: it holds only `0-9`, `a-f` and `-`, so no `/`,
 /// `..`, `%` or anything a blob or file path would interpret. Two spellings of the same
 /// GUID (upper and lower case) give equal values, so one user gets one key.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-#[schemars(transparent)]
 pub struct UserId(String);
 
 /// The value is not a GUID in the 8-4-4-4-12 hexadecimal form (or is the nil GUID).

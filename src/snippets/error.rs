@@ -36,6 +36,12 @@ pub enum SnippetError {
     NotConfigured(String),
 
     #[error(
+        "snippets on this server are private to each signed-in user, and this request has \
+         no signed-in user; nothing was read or written. {reason}"
+    )]
+    SignInRequired { reason: String },
+
+    #[error(
         "{backend} failed: {}. Transient errors were retried; if storage is down, try again later.",
         chain(source)
     )]

@@ -3,8 +3,11 @@
 //!
 //! Layout, shared with the Azure Functions MCP extension samples so each reads what
 //! the other wrote: container `snippets` (`SNIPPETS_CONTAINER`), one blob
-//! `<name>.json` per snippet holding the raw text. The local directory uses the same
-//! file names. Every write is atomic (Blob Storage's Put Blob; locally a temp file
+//! `<name>.json` per snippet holding the raw text. A user's private collection
+//! ([`Owner::User`]) is the same under a prefix of their validated object id:
+//! `<oid>/<name>.json`. The local directory uses the same paths. Neither part can
+//! hold a `/` or `..` ([`SnippetName`], [`UserId`]), so no name reaches outside its
+//! collection. Every write is atomic (Blob Storage's Put Blob; locally a temp file
 //! renamed into place by object_store), so a reader never sees half a snippet, and
 //! concurrent saves of one name end with one complete version.
 
@@ -23,7 +26,52 @@ pub use self::{
     error::SnippetError,
     name::{InvalidName, NAME_RULE, SnippetName},
 };
-use crate::config::StorageConfig;
+use crate::{
+    config::{SnippetsScope, StorageConfig},
+    identity::{Caller, UserId},
+};
+
+/// Whose collection an operation works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// The one collection every caller shares (`SNIPPETS_SCOPE=shared`).
+    Shared,
+    /// A signed-in user's private collection (`SNIPPETS_SCOPE=user`).
+    User(UserId),
+}
+
+impl Owner {
+    /// The collection `caller` works on under `scope`: the shared one, or the
+    /// caller's own; in the `user` scope a caller nobody signed in is refused.
+    pub fn of(scope: SnippetsScope, caller: &Caller) -> Result<Self, SnippetError> {
+        match (scope, caller) {
+            (SnippetsScope::Shared, _) => Ok(Self::Shared),
+            (SnippetsScope::User, Caller::User(principal)) => {
+                Ok(Self::User(principal.user_id.clone()))
+            }
+            (SnippetsScope::User, Caller::Anonymous(reason)) => Err(SnippetError::SignInRequired {
+                reason: reason.message(),
+            }),
+        }
+    }
+
+    /// Where a snippet of this collection is stored.
+    fn path(&self, name: &SnippetName) -> Path {
+        match self {
+            Self::Shared => Path::from(name.object_name()),
+            Self::User(user) => Path::from_iter([user.as_str(), &name.object_name()]),
+        }
+    }
+
+    /// The folder listed for this collection: the root for the shared one, whose
+    /// listing therefore never shows users' folders.
+    fn folder(&self) -> Option<Path> {
+        match self {
+            Self::Shared => None,
+            Self::User(user) => Some(Path::from(user.as_str())),
+        }
+    }
+}
 
 /// The largest snippet, in bytes of UTF-8: far below Blob Storage's limits, and
 /// small enough to return in one tool result.
@@ -121,10 +169,12 @@ impl Snippets {
         &self.description
     }
 
-    /// Saves `content` under `name`. With `overwrite == false` an existing snippet
-    /// is left untouched and [`SnippetError::AlreadyExists`] returned.
+    /// Saves `content` under `name` in `owner`'s collection. With `overwrite ==
+    /// false` an existing snippet is left untouched and
+    /// [`SnippetError::AlreadyExists`] returned.
     pub async fn save(
         &self,
+        owner: &Owner,
         name: &str,
         content: String,
         overwrite: bool,
@@ -136,7 +186,7 @@ impl Snippets {
             });
         }
         let size_bytes = content.len() as u64;
-        let path = Path::from(name.object_name());
+        let path = owner.path(&name);
         let payload = PutPayload::from(Bytes::from(content));
         // Create first (If-None-Match: *), so the answer can say whether a snippet
         // was replaced, and so overwrite=false is one atomic conditional write.
@@ -167,11 +217,11 @@ impl Snippets {
         })
     }
 
-    /// Reads one snippet.
-    pub async fn get(&self, name: &str) -> Result<Snippet, SnippetError> {
+    /// Reads one snippet of `owner`'s collection.
+    pub async fn get(&self, owner: &Owner, name: &str) -> Result<Snippet, SnippetError> {
         let name = SnippetName::parse(name)?;
         let store = self.backend.store().await?;
-        let path = Path::from(name.object_name());
+        let path = owner.path(&name);
         let not_found = || SnippetError::NotFound {
             name: name.to_string(),
         };
@@ -205,14 +255,15 @@ impl Snippets {
         })
     }
 
-    /// Lists snippets whose names start with `prefix` (all when `None`), sorted,
-    /// at most [`LIST_LIMIT`]. Blobs that are not `<valid name>.json` are skipped.
-    pub async fn list(&self, prefix: Option<&str>) -> Result<Listing, SnippetError> {
+    /// Lists the snippets of `owner`'s collection whose names start with `prefix`
+    /// (all when `None`), sorted, at most [`LIST_LIMIT`]. Blobs that are not
+    /// `<valid name>.json` are skipped.
+    pub async fn list(&self, owner: &Owner, prefix: Option<&str>) -> Result<Listing, SnippetError> {
         let store = self.backend.store().await?;
         // object_store's prefix is a path segment ("he" does not match "hello.json"),
-        // so everything is listed and filtered here. Names have no '/', so one level
-        // (with a delimiter) is all there is.
-        let objects = match store.list_with_delimiter(None).await {
+        // so the whole folder is listed and filtered here. Names have no '/', so one
+        // level (with a delimiter) is all there is.
+        let objects = match store.list_with_delimiter(owner.folder().as_ref()).await {
             Ok(result) => result.objects,
             // A missing container means no snippets yet.
             Err(e) if error::container_missing(&e) => Vec::new(),
@@ -243,12 +294,12 @@ impl Snippets {
         })
     }
 
-    /// Deletes one snippet. Deleting a missing snippet is not an error: the result
-    /// says nothing was deleted.
-    pub async fn delete(&self, name: &str) -> Result<Deleted, SnippetError> {
+    /// Deletes one snippet of `owner`'s collection. Deleting a missing snippet is not
+    /// an error: the result says nothing was deleted.
+    pub async fn delete(&self, owner: &Owner, name: &str) -> Result<Deleted, SnippetError> {
         let name = SnippetName::parse(name)?;
         let store = self.backend.store().await?;
-        let deleted = match store.delete(&Path::from(name.object_name())).await {
+        let deleted = match store.delete(&owner.path(&name)).await {
             Ok(()) => true,
             Err(object_store::Error::NotFound { .. }) => false,
             Err(e) => return Err(self.storage_error(e)),

@@ -9,6 +9,7 @@
 //! add a `#[tool]` method to the family's file (`weather.rs`, `snippets.rs`); a new
 //! family is a new file whose router joins [`Tools::router`].
 
+mod identity;
 mod snippets;
 mod weather;
 
@@ -20,24 +21,35 @@ use rmcp::{
 };
 use serde::Serialize;
 
-use crate::{snippets::Snippets, weather::Weather};
+use crate::{
+    config::SnippetsScope,
+    identity::{HasIdentity, Identity},
+    snippets::Snippets,
+    weather::Weather,
+};
 
 /// What the tools work with: the domain services, built once at start-up and shared
 /// by every request (cloning is a few `Arc` increments).
 #[derive(Clone)]
 pub struct Tools {
-    weather: Arc<Weather>,
-    snippets: Arc<Snippets>,
+    pub weather: Arc<Weather>,
+    pub snippets: Arc<Snippets>,
+    /// Whose snippets a caller sees.
+    pub scope: SnippetsScope,
+    /// Who is calling (a tool takes `caller: Caller`), and their Graph profile.
+    pub identity: Identity,
 }
 
 impl Tools {
-    pub fn new(weather: Arc<Weather>, snippets: Arc<Snippets>) -> Self {
-        Self { weather, snippets }
-    }
-
     /// Every tool, to be built once and kept by the handler.
     pub fn router() -> ToolRouter<Self> {
-        Self::weather_tools() + Self::snippet_tools()
+        Self::weather_tools() + Self::snippet_tools() + Self::identity_tools()
+    }
+}
+
+impl HasIdentity for Tools {
+    fn identity(&self) -> &Identity {
+        &self.identity
     }
 }
 

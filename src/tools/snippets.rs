@@ -12,7 +12,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Tools, failure, success};
-use crate::snippets::{Deleted, Listing, Saved, Snippet, SnippetError};
+use crate::{
+    identity::Caller,
+    snippets::{Deleted, Listing, Owner, Saved, Snippet, SnippetError},
+};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct SaveArgs {
@@ -54,11 +57,19 @@ impl Tools {
             open_world_hint = false
         )
     )]
-    async fn save_snippet(&self, Parameters(args): Parameters<SaveArgs>) -> CallToolResult {
+    async fn save_snippet(
+        &self,
+        caller: Caller,
+        Parameters(args): Parameters<SaveArgs>,
+    ) -> CallToolResult {
         let overwrite = args.overwrite.unwrap_or(true);
+        let owner = match self.owner(&caller) {
+            Ok(owner) => owner,
+            Err(refusal) => return refusal,
+        };
         let result = self
             .snippets
-            .save(&args.snippetname, args.snippet, overwrite)
+            .save(&owner, &args.snippetname, args.snippet, overwrite)
             .await;
         respond(result, |saved| {
             let verb = if saved.replaced {
@@ -79,8 +90,16 @@ impl Tools {
         output_schema = schema_for_output::<Snippet>(),
         annotations(title = "Get snippet", read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_snippet(&self, Parameters(args): Parameters<NameArgs>) -> CallToolResult {
-        let result = self.snippets.get(&args.snippetname).await;
+    async fn get_snippet(
+        &self,
+        caller: Caller,
+        Parameters(args): Parameters<NameArgs>,
+    ) -> CallToolResult {
+        let owner = match self.owner(&caller) {
+            Ok(owner) => owner,
+            Err(refusal) => return refusal,
+        };
+        let result = self.snippets.get(&owner, &args.snippetname).await;
         respond(result, |snippet| {
             format!(
                 "Snippet {:?} ({} bytes, last saved {}):\n\n{}",
@@ -95,8 +114,16 @@ impl Tools {
         output_schema = schema_for_output::<Listing>(),
         annotations(title = "List snippets", read_only_hint = true, open_world_hint = false)
     )]
-    async fn list_snippets(&self, Parameters(args): Parameters<ListArgs>) -> CallToolResult {
-        let result = self.snippets.list(args.prefix.as_deref()).await;
+    async fn list_snippets(
+        &self,
+        caller: Caller,
+        Parameters(args): Parameters<ListArgs>,
+    ) -> CallToolResult {
+        let owner = match self.owner(&caller) {
+            Ok(owner) => owner,
+            Err(refusal) => return refusal,
+        };
+        let result = self.snippets.list(&owner, args.prefix.as_deref()).await;
         respond(result, listing_text)
     }
 
@@ -112,8 +139,16 @@ impl Tools {
             open_world_hint = false
         )
     )]
-    async fn delete_snippet(&self, Parameters(args): Parameters<NameArgs>) -> CallToolResult {
-        let result = self.snippets.delete(&args.snippetname).await;
+    async fn delete_snippet(
+        &self,
+        caller: Caller,
+        Parameters(args): Parameters<NameArgs>,
+    ) -> CallToolResult {
+        let owner = match self.owner(&caller) {
+            Ok(owner) => owner,
+            Err(refusal) => return refusal,
+        };
+        let result = self.snippets.delete(&owner, &args.snippetname).await;
         respond(result, |deleted| {
             if deleted.deleted {
                 format!("Deleted snippet {:?}.", deleted.name)
@@ -124,6 +159,14 @@ impl Tools {
                 )
             }
         })
+    }
+}
+
+impl Tools {
+    /// The collection this caller's snippet calls work on (see [`Owner::of`]), or
+    /// the tool result that refuses the call.
+    fn owner(&self, caller: &Caller) -> Result<Owner, CallToolResult> {
+        Owner::of(self.scope, caller).map_err(refuse)
     }
 }
 
@@ -139,16 +182,18 @@ fn respond<T: Serialize>(
             let text = text(&value);
             success(&value, text)
         }
-        Err(e) => {
-            if matches!(
-                e,
-                SnippetError::Storage { .. } | SnippetError::NotConfigured(_)
-            ) {
-                tracing::warn!(error = %e, "snippet storage failed");
-            }
-            failure(capitalize(&e.to_string()))
-        }
+        Err(e) => refuse(e),
     }
+}
+
+fn refuse(error: SnippetError) -> CallToolResult {
+    if matches!(
+        error,
+        SnippetError::Storage { .. } | SnippetError::NotConfigured(_)
+    ) {
+        tracing::warn!(%error, "snippet storage failed");
+    }
+    failure(capitalize(&error.to_string()))
 }
 
 fn capitalize(text: &str) -> String {

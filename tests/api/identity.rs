@@ -12,14 +12,10 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use rmcp::{
-    ServerHandler,
-    model::{ServerCapabilities, ServerConfig},
-    tool, tool_handler, tool_router,
-};
+use rmcp::model::CallToolResult;
 use rust_mcp_functions::{
     config::IdentityConfig,
-    identity::{Caller, CurrentUser, GraphProfile, HasIdentity, Identity, ProfileError},
+    identity::{Caller, CurrentUser, GraphProfile, Identity, ProfileError},
 };
 use serde_json::{Value, json};
 use tracing::subscriber::DefaultGuard;
@@ -28,10 +24,13 @@ use wiremock::{
     matchers::{header, method, path, query_param},
 };
 
-use crate::helpers::{ACCEPT, ServedHandler, repo_root};
+use crate::helpers::{
+    Handler, call_tool,
+    identity::{ALICE, TENANT, client_with},
+    repo_root, result_text,
+};
 
-const OID: &str = "d5e979c7-3d2d-42af-8f30-727dd4c2d383";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const OID: &str = ALICE.oid;
 const APP_CLIENT_ID: &str = "535fb089-9ff3-47b6-9bfb-4f1264799865";
 const MI_CLIENT_ID: &str = "7e2f0c7c-0000-4000-8000-00000000c11d";
 const IDENTITY_HEADER: &str = "853b9a84-5bfa-4b22-a3f3-0b9a43d9ad8a";
@@ -88,8 +87,8 @@ impl Upstreams {
     }
 
     /// The settings App Service and our Bicep give a deployed app, pointed here.
-    fn config(&self, extra: &[(&str, &str)]) -> IdentityConfig {
-        let mut vars: HashMap<String, String> = [
+    fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
             ("WEBSITE_AUTH_ENABLED", "True".to_owned()),
             ("WEBSITE_AUTH_CLIENT_ID", APP_CLIENT_ID.to_owned()),
             ("WEBSITE_AUTH_AAD_ALLOWED_TENANTS", TENANT.to_owned()),
@@ -106,15 +105,29 @@ impl Upstreams {
             ("GRAPH_API_BASE_URL", self.graph.uri()),
             ("WEBSITE_HOSTNAME", HOST.to_owned()),
         ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+    }
+
+    /// [`Upstreams::vars`] and `extra`, parsed as the server parses them.
+    fn config(&self, extra: &[(&str, &str)]) -> IdentityConfig {
+        let mut vars: HashMap<String, String> = self
+            .vars()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         vars.extend(
             extra
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
         IdentityConfig::from_lookup(&|name: &str| vars.get(name).cloned()).unwrap()
+    }
+
+    /// The real binary with these settings and `extra`.
+    fn handler(&self, extra: &[(&str, &str)]) -> Handler {
+        let vars = self.vars();
+        let mut all: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        all.extend_from_slice(extra);
+        Handler::start(&all)
     }
 
     /// App Service's token endpoint: answers only the request the docs describe.
@@ -570,99 +583,121 @@ async fn anonymous_callers_and_missing_settings_send_nothing() {
     assert!(error.to_string().contains("IDENTITY_ENDPOINT"), "{error}");
 }
 
-/// A minimal handler with one tool that takes the caller, served through the real
-/// `/mcp` transport: the extractor sees the request's real headers.
-#[derive(Clone)]
-struct WhoAmI {
-    identity: Identity,
+/// `get_current_user` through the real binary, as a signed-in MCP client calls it.
+async fn current_user(handler: &Handler, headers: &[(&str, String)]) -> CallToolResult {
+    let client = client_with(&handler.url("/mcp"), headers).await;
+    let result = call_tool(&client, "get_current_user", json!({})).await;
+    client.cancel().await.unwrap();
+    result
 }
 
-#[tool_router]
-impl WhoAmI {
-    fn new(identity: Identity) -> Self {
-        Self { identity }
-    }
-
-    /// Reports the caller.
-    #[tool]
-    async fn whoami(&self, caller: Caller) -> String {
-        serde_json::to_string(&CurrentUser::from_caller(&caller)).unwrap()
-    }
-}
-
-impl HasIdentity for WhoAmI {
-    fn identity(&self) -> &Identity {
-        &self.identity
-    }
-}
-
-#[tool_handler]
-impl ServerHandler for WhoAmI {
-    fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-    }
-}
-
-async fn whoami(server: &ServedHandler, headers: &[(&str, &str)]) -> Value {
-    let mut request = reqwest::Client::new()
-        .post(server.mcp_url())
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
-        .json(&json!({
-            "jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": "whoami", "arguments": {}}
-        }));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    let text = body["result"]["content"][0]["text"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"));
-    serde_json::from_str(text).unwrap()
+fn alice() -> Vec<(&'static str, String)> {
+    let mut headers = ALICE.headers();
+    headers.retain(|(name, _)| *name != "authorization");
+    headers.push(("authorization", format!("Bearer {USER_TOKEN}")));
+    headers
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_tool_takes_the_caller_from_the_request() {
-    let principal = STANDARD.encode(
-        json!({"auth_typ": "aad", "claims": [
-            {"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": OID},
-            {"typ": "name", "val": "Navya Canumalla"},
-        ]})
-        .to_string(),
-    );
-    let headers = [
-        ("x-ms-client-principal", principal.as_str()),
-        ("x-ms-client-principal-idp", "aad"),
-    ];
-    let settings = |enabled: &'static str| {
-        IdentityConfig::from_lookup(&move |name: &str| {
-            (name == "WEBSITE_AUTH_ENABLED").then(|| enabled.to_owned())
-        })
-        .unwrap()
-    };
+async fn get_current_user_reports_the_principal_and_the_graph_profile() {
+    let upstreams = Upstreams::start().await;
+    upstreams.expect_managed_identity(1).await;
+    upstreams
+        .exchange(json_answer(200, fixture("entra-obo-token.json")))
+        .expect(1)
+        .mount(&upstreams.entra)
+        .await;
+    upstreams
+        .me(json_answer(200, fixture("graph-me.json")))
+        .expect(1)
+        .mount(&upstreams.graph)
+        .await;
+    let mut handler = upstreams.handler(&[("RUST_LOG", "debug")]);
 
-    let trusted = ServedHandler::start(WhoAmI::new(Identity::new(&settings("True")))).await;
-    let user = whoami(&trusted, &headers).await;
+    let result = current_user(&handler, &alice()).await;
+    assert_eq!(result.is_error, Some(false), "{}", result_text(&result));
+    let user = result.structured_content.clone().unwrap();
     assert_eq!(user["authenticated"], true, "{user}");
-    assert_eq!(user["userId"], OID);
-    assert_eq!(user["name"], "Navya Canumalla");
+    assert_eq!(user["userId"], ALICE.oid);
+    assert_eq!(user["name"], ALICE.name);
+    assert_eq!(user["tenantId"], TENANT);
     assert_eq!(user["identityProvider"], "aad");
-    let nobody = whoami(&trusted, &[]).await;
-    assert_eq!(nobody["authenticated"], false, "{nobody}");
+    assert_eq!(user["scopes"], json!(["user_impersonation"]));
+    assert_eq!(user["profile"]["displayName"], "Adele Vance");
+    assert_eq!(user["profile"]["jobTitle"], "Retail Manager");
+    assert!(result_text(&result).contains("Job title: Retail Manager"));
 
-    // Without built-in authentication the same headers make an anonymous caller.
-    let untrusted = ServedHandler::start(WhoAmI::new(Identity::new(&settings("False")))).await;
-    let spoofed = whoami(&untrusted, &headers).await;
-    assert_eq!(spoofed["authenticated"], false, "{spoofed}");
-    assert!(spoofed.get("userId").is_none(), "{spoofed}");
+    // Nobody signed in: an answer, not an error.
+    let nobody = current_user(&handler, &[]).await;
+    assert_eq!(nobody.is_error, Some(false));
+    let nobody = nobody.structured_content.unwrap();
+    assert_eq!(nobody["authenticated"], false, "{nobody}");
     assert!(
-        spoofed["message"]
+        nobody["message"]
+            .as_str()
+            .unwrap()
+            .contains("no signed-in user"),
+        "{nobody}"
+    );
+
+    // No token, name, e-mail or profile field in the log, even at debug level.
+    handler.wait_for_output("get_current_user");
+    let log = handler.output().join("\n");
+    for secret in [
+        USER_TOKEN,
+        &mi_token(),
+        &graph_token(),
+        IDENTITY_HEADER,
+        ALICE.name,
+        "Adele",
+        "contoso.com",
+        "Retail Manager",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} logged:\n{log}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_consent_is_a_tool_error_with_the_link_and_the_principal() {
+    let upstreams = Upstreams::start().await;
+    upstreams.expect_managed_identity(1).await;
+    upstreams
+        .exchange(json_answer(400, fixture("entra-obo-consent-required.json")))
+        .expect(1)
+        .mount(&upstreams.entra)
+        .await;
+    let handler = upstreams.handler(&[]);
+
+    let result = current_user(&handler, &alice()).await;
+    assert_eq!(result.is_error, Some(true));
+    let text = result_text(&result);
+    assert!(
+        text.contains(&format!(
+            "https://{HOST}/.auth/login/aad?post_login_redirect_uri=/authcomplete"
+        )),
+        "{text}"
+    );
+    // The principal part still answers.
+    assert!(text.contains(ALICE.oid), "{text}");
+    let user = result.structured_content.unwrap();
+    assert_eq!(user["userId"], ALICE.oid);
+    assert!(user.get("profile").is_none(), "{user}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_built_in_authentication_principal_headers_are_ignored() {
+    // The same headers, but nothing vouches for them: anyone could have sent them.
+    let handler = Handler::start(&[]);
+    let result = current_user(&handler, &alice()).await;
+    assert_eq!(result.is_error, Some(false));
+    let user = result.structured_content.unwrap();
+    assert_eq!(user["authenticated"], false, "{user}");
+    assert!(user.get("userId").is_none(), "{user}");
+    assert!(
+        user["message"]
             .as_str()
             .unwrap()
             .contains("Sign-in is not enabled"),
-        "{spoofed}"
+        "{user}"
     );
 }

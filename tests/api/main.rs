@@ -24,6 +24,7 @@ mod smoke;
 mod snippets;
 mod snippets_azure;
 mod snippets_contract;
+mod snippets_private;
 mod tool_table;
 mod weather;
 mod widget;

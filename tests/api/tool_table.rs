@@ -40,6 +40,7 @@ pub fn valid_calls() -> Vec<ToolCall> {
         row("get_snippet", json!({"snippetname": "table-row"})),
         row("list_snippets", json!({"prefix": "table"})),
         row("delete_snippet", json!({"snippetname": "table-row"})),
+        row("get_current_user", json!({})),
     ]
 }
 

@@ -4,12 +4,14 @@
 //! - `process`: child processes: the real binary ([`Handler`]), spawning with
 //!   captured output, waiting with a deadline, the tools `scripts/test.sh` installs;
 //! - `upstreams`: local stand-ins for the weather APIs;
+//! - `identity`: signed-in callers, as built-in authentication forwards them;
 //! - `storage`: Azurite;
 //! - `proxy`: nginx forwarding like the Functions host;
 //! - `clients`: the TypeScript and Python SDK clients.
 
 pub mod app;
 pub mod clients;
+pub mod identity;
 pub mod process;
 pub mod proxy;
 pub mod storage;
