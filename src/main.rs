@@ -23,6 +23,12 @@ async fn main() -> ExitCode {
     hosting::init_logging(&config.hosting);
     // Building the handler does no I/O, so the readiness probe is answered as soon
     // as `run` has bound the port.
-    let server = McpServer::new(&config);
+    let server = match McpServer::new(&config) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot make a requestState key: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     hosting::run(&config.hosting, server).await
 }

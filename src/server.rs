@@ -16,18 +16,19 @@ use rmcp::{
         CallToolRequestParams, CallToolResponse, ExtensionCapabilities, Implementation,
         ListPromptsRequestMethod, ListPromptsResult, ListResourceTemplatesResult,
         ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
-        ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+        ReadResourceRequestParams, ReadResourceResponse, RequestStateError, ServerCapabilities,
+        ServerConfig, Tool,
     },
     service::RequestContext,
 };
 use tracing::Instrument;
 
 use crate::{
-    config::{Config, SnippetsScope, StorageConfig},
+    config::{Config, RequestStateKey, SnippetsScope, StorageConfig},
     hosting,
     identity::Identity,
     snippets::Snippets,
-    tools::Tools,
+    tools::{Confirmations, Tools},
     weather::Weather,
     widget,
 };
@@ -63,7 +64,8 @@ struct Inner {
 impl McpServer {
     /// Builds the domain services from `config`. No I/O: storage and upstream APIs
     /// are reached on first use, so start-up can neither wait for nor fail on them.
-    pub fn new(config: &Config) -> Self {
+    /// It fails only if the system cannot give a random key for `requestState`.
+    pub fn new(config: &Config) -> Result<Self, RequestStateError> {
         let snippets = Snippets::new(config.storage.clone());
         match &config.storage {
             StorageConfig::Missing { reason } => tracing::warn!("snippet storage: {reason}"),
@@ -86,15 +88,22 @@ impl McpServer {
             snippets: Arc::new(snippets),
             scope: config.snippets_scope,
             identity: Identity::new(&config.identity),
+            confirmations: Confirmations::new(&config.request_state_key)?,
         };
+        if matches!(config.request_state_key, RequestStateKey::PerProcess) {
+            tracing::info!(
+                "requestState key: random for this process (set MCP_REQUEST_STATE_KEY, the \
+                 same on every instance, when more than one may answer)"
+            );
+        }
         let router = Tools::router();
-        Self {
+        Ok(Self {
             inner: Arc::new(Inner {
                 info: server_info(&router.list_all()),
                 tools,
                 router,
             }),
-        }
+        })
     }
 }
 

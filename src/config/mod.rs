@@ -38,7 +38,23 @@ pub struct Config {
     pub snippets_scope: SnippetsScope,
     /// Who is calling: when principal headers are trusted, and the Graph profile.
     pub identity: IdentityConfig,
+    /// The key that seals `requestState` (`MCP_REQUEST_STATE_KEY`).
+    pub request_state_key: RequestStateKey,
 }
+
+/// The key every instance seals and opens `requestState` with, so a client's retry
+/// may land on any instance.
+#[derive(Debug, Clone)]
+pub enum RequestStateKey {
+    /// `MCP_REQUEST_STATE_KEY`: at least 32 bytes, the same on every instance.
+    Shared(Secret),
+    /// None configured: a random key for this process only, fine for one instance
+    /// (`cargo run`, tests); with several, a retry on another instance is refused.
+    PerProcess,
+}
+
+/// The shortest `MCP_REQUEST_STATE_KEY` accepted, as rmcp's codec requires.
+pub const MIN_REQUEST_STATE_KEY_BYTES: usize = 32;
 
 /// Base URLs of the upstream weather APIs. Configurable so tests can point them at
 /// local servers, and so sovereign clouds or proxies can be used.
@@ -87,8 +103,31 @@ impl Config {
             storage: StorageConfig::from_lookup(&get)?,
             snippets_scope: SnippetsScope::from_lookup(&get)?,
             identity: IdentityConfig::from_lookup(&get)?,
+            request_state_key: request_state_key(&get)?,
         })
     }
+}
+
+fn request_state_key(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<RequestStateKey, ConfigError> {
+    const NAME: &str = "MCP_REQUEST_STATE_KEY";
+    let Some(value) = get(NAME) else {
+        return Ok(RequestStateKey::PerProcess);
+    };
+    if value.len() < MIN_REQUEST_STATE_KEY_BYTES {
+        // The value is a secret: the message names its length, never the value.
+        return Err(ConfigError::new(
+            NAME,
+            "<redacted>",
+            format!(
+                "it is {} bytes long; use at least {MIN_REQUEST_STATE_KEY_BYTES} random bytes, \
+                 e.g. the output of `openssl rand -base64 32`",
+                value.len()
+            ),
+        ));
+    }
+    Ok(RequestStateKey::Shared(Secret::new(value)))
 }
 
 fn base_url(

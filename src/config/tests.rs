@@ -89,3 +89,22 @@ fn empty_values_count_as_unset() {
     );
     assert_eq!(config.weather.timeout, DEFAULT_WEATHER_TIMEOUT);
 }
+
+#[test]
+fn the_request_state_key_is_long_enough_and_never_echoed() {
+    assert!(matches!(
+        parse(&[]).unwrap().request_state_key,
+        RequestStateKey::PerProcess
+    ));
+    let key = "k".repeat(32);
+    assert!(matches!(
+        parse(&[("MCP_REQUEST_STATE_KEY", &key)])
+            .unwrap()
+            .request_state_key,
+        RequestStateKey::Shared(_)
+    ));
+    let err = parse(&[("MCP_REQUEST_STATE_KEY", "short-secret-value")]).unwrap_err();
+    assert_eq!(err.name, "MCP_REQUEST_STATE_KEY");
+    assert!(!err.to_string().contains("short-secret-value"), "{err}");
+    assert!(err.to_string().contains("18 bytes"), "{err}");
+}

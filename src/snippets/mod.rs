@@ -40,6 +40,16 @@ pub enum Owner {
     User(UserId),
 }
 
+/// Names the collection, e.g. in what a confirmation is bound to.
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Shared => f.write_str("shared"),
+            Self::User(user) => write!(f, "user {user}"),
+        }
+    }
+}
+
 impl Owner {
     /// The collection `caller` works on under `scope`: the shared one, or the
     /// caller's own; in the `user` scope a caller nobody signed in is refused.
@@ -98,22 +108,29 @@ pub struct Snippet {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SnippetInfo {
+    /// The snippet's name.
     pub name: String,
     /// Size of the text in bytes (UTF-8).
     pub size_bytes: u64,
     /// When it was last saved, UTC, RFC 3339.
     pub last_modified: String,
+    /// The stored version (the blob's or file's ETag), to tell whether it changed.
+    #[serde(skip)]
+    pub version: Option<String>,
 }
 
 /// The result of a save.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Saved {
+    /// The snippet's name.
     pub name: String,
     /// Size of the saved text in bytes (UTF-8).
     pub size_bytes: u64,
-    /// True if a snippet of that name existed and was replaced; false if it is new.
+    /// True if a snippet of that name existed and was replaced; false if it is new, or if nothing was saved.
     pub replaced: bool,
+    /// True if the user was asked whether to replace the existing snippet and said no: nothing was saved.
+    pub declined: bool,
 }
 
 /// The snippets whose names start with a prefix, sorted by name.
@@ -135,9 +152,12 @@ pub struct Listing {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Deleted {
+    /// The snippet's name.
     pub name: String,
-    /// True if the snippet existed and was deleted; false if there was none.
+    /// True if the snippet existed and was deleted; false if there was none, or if the user said no.
     pub deleted: bool,
+    /// True if the user was asked to confirm the delete and said no: nothing was deleted.
+    pub declined: bool,
 }
 
 /// The snippet store shared by all requests. Creating it does no I/O.
@@ -214,6 +234,7 @@ impl Snippets {
             name: name.to_string(),
             size_bytes,
             replaced,
+            declined: false,
         })
     }
 
@@ -256,34 +277,11 @@ impl Snippets {
     }
 
     /// Lists the snippets of `owner`'s collection whose names start with `prefix`
-    /// (all when `None`), sorted, at most [`LIST_LIMIT`]. Blobs that are not
-    /// `<valid name>.json` are skipped.
+    /// (all when `None`), sorted, at most [`LIST_LIMIT`].
     pub async fn list(&self, owner: &Owner, prefix: Option<&str>) -> Result<Listing, SnippetError> {
-        let store = self.backend.store().await?;
-        // object_store's prefix is a path segment ("he" does not match "hello.json"),
-        // so the whole folder is listed and filtered here. Names have no '/', so one
-        // level (with a delimiter) is all there is.
-        let objects = match store.list_with_delimiter(owner.folder().as_ref()).await {
-            Ok(result) => result.objects,
-            // A missing container means no snippets yet.
-            Err(e) if error::container_missing(&e) => Vec::new(),
-            Err(e) => return Err(self.storage_error(e)),
-        };
         let prefix = prefix.filter(|p| !p.is_empty());
-        let mut snippets: Vec<SnippetInfo> = objects
-            .iter()
-            .filter_map(|meta| {
-                let name = SnippetName::from_object_name(meta.location.filename()?)?;
-                prefix
-                    .is_none_or(|p| name.as_str().starts_with(p))
-                    .then(|| SnippetInfo {
-                        name: name.to_string(),
-                        size_bytes: meta.size,
-                        last_modified: timestamp(meta),
-                    })
-            })
-            .collect();
-        snippets.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut snippets = self.all(owner).await?;
+        snippets.retain(|s| prefix.is_none_or(|p| s.name.starts_with(p)));
         let total = snippets.len();
         snippets.truncate(LIST_LIMIT);
         Ok(Listing {
@@ -292,6 +290,62 @@ impl Snippets {
             total,
             prefix: prefix.map(str::to_owned),
         })
+    }
+
+    /// One page of `owner`'s collection, sorted by name: at most `limit` snippets
+    /// after the one named `after`, and whether more follow.
+    pub async fn page(
+        &self,
+        owner: &Owner,
+        after: Option<&SnippetName>,
+        limit: usize,
+    ) -> Result<(Vec<SnippetInfo>, bool), SnippetError> {
+        let mut snippets = self.all(owner).await?;
+        if let Some(after) = after {
+            snippets.retain(|s| s.name.as_str() > after.as_str());
+        }
+        let more = snippets.len() > limit;
+        snippets.truncate(limit);
+        Ok((snippets, more))
+    }
+
+    /// A snippet's size and last-saved time, without its text; `None` if there is none.
+    pub async fn stat(
+        &self,
+        owner: &Owner,
+        name: &str,
+    ) -> Result<Option<SnippetInfo>, SnippetError> {
+        let name = SnippetName::parse(name)?;
+        let store = self.backend.store().await?;
+        match store.head(&owner.path(&name)).await {
+            Ok(meta) => Ok(Some(SnippetInfo::of(name.to_string(), &meta))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.storage_error(e)),
+        }
+    }
+
+    /// Every snippet of `owner`'s collection, sorted by name. Blobs that are not
+    /// `<valid name>.json` are skipped.
+    async fn all(&self, owner: &Owner) -> Result<Vec<SnippetInfo>, SnippetError> {
+        let store = self.backend.store().await?;
+        // object_store's prefix is a path segment ("he" does not match "hello.json"),
+        // so the whole folder is listed and filtered by the callers. Names have no
+        // '/', so one level (with a delimiter) is all there is.
+        let objects = match store.list_with_delimiter(owner.folder().as_ref()).await {
+            Ok(result) => result.objects,
+            // A missing container means no snippets yet.
+            Err(e) if error::container_missing(&e) => Vec::new(),
+            Err(e) => return Err(self.storage_error(e)),
+        };
+        let mut snippets: Vec<SnippetInfo> = objects
+            .iter()
+            .filter_map(|meta| {
+                let name = SnippetName::from_object_name(meta.location.filename()?)?;
+                Some(SnippetInfo::of(name.to_string(), meta))
+            })
+            .collect();
+        snippets.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(snippets)
     }
 
     /// Deletes one snippet of `owner`'s collection. Deleting a missing snippet is not
@@ -307,6 +361,7 @@ impl Snippets {
         Ok(Deleted {
             name: name.to_string(),
             deleted,
+            declined: false,
         })
     }
 
@@ -321,6 +376,17 @@ impl Snippets {
         match error {
             PutError::Snippet(e) => e,
             PutError::Store(e) => self.storage_error(e),
+        }
+    }
+}
+
+impl SnippetInfo {
+    fn of(name: String, meta: &ObjectMeta) -> Self {
+        Self {
+            name,
+            size_bytes: meta.size,
+            last_modified: timestamp(meta),
+            version: meta.e_tag.clone(),
         }
     }
 }

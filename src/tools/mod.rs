@@ -9,6 +9,8 @@
 //! add a `#[tool]` method to the family's file (`weather.rs`, `snippets.rs`); a new
 //! family is a new file whose router joins [`Tools::router`].
 
+mod confirm;
+pub use confirm::Confirmations;
 mod identity;
 mod snippets;
 mod weather;
@@ -38,6 +40,8 @@ pub struct Tools {
     pub scope: SnippetsScope,
     /// Who is calling (a tool takes `caller: Caller`), and their Graph profile.
     pub identity: Identity,
+    /// Seals and opens the state of the questions the snippet tools ask.
+    pub confirmations: Confirmations,
 }
 
 impl Tools {

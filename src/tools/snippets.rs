@@ -4,17 +4,27 @@
 //! Functions MCP extension samples, so a client written for them works here.
 
 use rmcp::{
-    handler::server::{common::schema_for_output, wrapper::Parameters},
-    model::CallToolResult,
+    ErrorData as McpError, RoleServer,
+    handler::server::{
+        common::schema_for_output,
+        tool::{InputResponses, RequestState},
+        wrapper::Parameters,
+    },
+    model::{CallToolResponse, CallToolResult},
+    service::RequestContext,
     tool, tool_router,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Tools, failure, success};
+use super::{
+    Tools,
+    confirm::{ANSWER_WITHIN, Answer, Confirmations, Reply, call_binding},
+    failure, success,
+};
 use crate::{
     identity::Caller,
-    snippets::{Deleted, Listing, Owner, Saved, Snippet, SnippetError},
+    snippets::{Deleted, Listing, Owner, Saved, Snippet, SnippetError, SnippetInfo},
 };
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -60,28 +70,46 @@ impl Tools {
     async fn save_snippet(
         &self,
         caller: Caller,
+        context: RequestContext<RoleServer>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         Parameters(args): Parameters<SaveArgs>,
-    ) -> CallToolResult {
-        let overwrite = args.overwrite.unwrap_or(true);
+    ) -> Result<CallToolResponse, McpError> {
         let owner = match self.owner(&caller) {
             Ok(owner) => owner,
-            Err(refusal) => return refusal,
+            Err(refusal) => return Ok(refusal.into()),
         };
-        let result = self
-            .snippets
-            .save(&owner, &args.snippetname, args.snippet, overwrite)
-            .await;
-        respond(result, |saved| {
-            let verb = if saved.replaced {
-                "Replaced"
-            } else {
-                "Saved new"
-            };
-            format!(
-                "{verb} snippet {:?} ({} bytes).",
-                saved.name, saved.size_bytes
-            )
-        })
+        let call = call_binding(
+            "save_snippet",
+            &owner.to_string(),
+            &args.snippetname,
+            args.snippet.as_bytes(),
+        );
+        if let Some(state) = state {
+            let reply = self.confirmations.read(&state, responses.as_ref(), &call)?;
+            return self.save_after(reply, &owner, args, &call).await;
+        }
+        // An explicit overwrite never asks, and neither can an older client:
+        // replacing stays the default there.
+        if args.overwrite.is_some() || !Confirmations::can_ask(&context) {
+            let overwrite = args.overwrite.unwrap_or(true);
+            let result = self
+                .snippets
+                .save(&owner, &args.snippetname, args.snippet, overwrite)
+                .await;
+            return Ok(respond(result, saved_text).into());
+        }
+        match self.snippets.stat(&owner, &args.snippetname).await {
+            Ok(Some(existing)) => self.ask_to_replace(&existing, args.snippet.len(), &call),
+            Ok(None) => {
+                let result = self
+                    .snippets
+                    .save(&owner, &args.snippetname, args.snippet, false)
+                    .await;
+                Ok(respond(result, saved_text).into())
+            }
+            Err(e) => Ok(refuse(e).into()),
+        }
     }
 
     /// Get the text of a saved snippet by name, with its size and when it was last saved.
@@ -142,23 +170,211 @@ impl Tools {
     async fn delete_snippet(
         &self,
         caller: Caller,
+        context: RequestContext<RoleServer>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         Parameters(args): Parameters<NameArgs>,
-    ) -> CallToolResult {
+    ) -> Result<CallToolResponse, McpError> {
         let owner = match self.owner(&caller) {
             Ok(owner) => owner,
-            Err(refusal) => return refusal,
+            Err(refusal) => return Ok(refusal.into()),
         };
-        let result = self.snippets.delete(&owner, &args.snippetname).await;
-        respond(result, |deleted| {
-            if deleted.deleted {
-                format!("Deleted snippet {:?}.", deleted.name)
-            } else {
-                format!(
-                    "No snippet named {:?} exists; nothing was deleted.",
-                    deleted.name
-                )
+        let call = call_binding("delete_snippet", &owner.to_string(), &args.snippetname, b"");
+        if let Some(state) = state {
+            let reply = self.confirmations.read(&state, responses.as_ref(), &call)?;
+            return self
+                .delete_after(reply, &owner, &args.snippetname, &call)
+                .await;
+        }
+        if !Confirmations::can_ask(&context) {
+            let result = self.snippets.delete(&owner, &args.snippetname).await;
+            return Ok(respond(result, deleted_text).into());
+        }
+        match self.snippets.stat(&owner, &args.snippetname).await {
+            Ok(Some(existing)) => self.ask_to_delete(&existing, &call),
+            // Nothing to confirm: the answer says there was nothing to delete.
+            Ok(None) => {
+                let result = self.snippets.delete(&owner, &args.snippetname).await;
+                Ok(respond(result, deleted_text).into())
             }
-        })
+            Err(e) => Ok(refuse(e).into()),
+        }
+    }
+}
+
+/// What the person was shown of an existing snippet, sealed in the request state so
+/// the retry acts only on that same version.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct Seen {
+    size_bytes: u64,
+    last_modified: String,
+    version: Option<String>,
+}
+
+impl From<&SnippetInfo> for Seen {
+    fn from(info: &SnippetInfo) -> Self {
+        Self {
+            size_bytes: info.size_bytes,
+            last_modified: info.last_modified.clone(),
+            version: info.version.clone(),
+        }
+    }
+}
+
+/// The retries of the two confirmations.
+impl Tools {
+    fn ask_to_replace(
+        &self,
+        existing: &SnippetInfo,
+        new_size: usize,
+        call: &[u8],
+    ) -> Result<CallToolResponse, McpError> {
+        let question = format!(
+            "Replace the snippet {:?} ({} bytes, last saved {}) with the new text ({new_size} \
+             bytes)? The old text will be lost.",
+            existing.name, existing.size_bytes, existing.last_modified
+        );
+        Ok(self
+            .confirmations
+            .ask(question, &Seen::from(existing), call)?
+            .into())
+    }
+
+    fn ask_to_delete(
+        &self,
+        existing: &SnippetInfo,
+        call: &[u8],
+    ) -> Result<CallToolResponse, McpError> {
+        let question = format!(
+            "Delete the snippet {:?} ({} bytes, last saved {})? This cannot be undone.",
+            existing.name, existing.size_bytes, existing.last_modified
+        );
+        Ok(self
+            .confirmations
+            .ask(question, &Seen::from(existing), call)?
+            .into())
+    }
+
+    async fn save_after(
+        &self,
+        reply: Reply<Seen>,
+        owner: &Owner,
+        args: SaveArgs,
+        call: &[u8],
+    ) -> Result<CallToolResponse, McpError> {
+        let name = args.snippetname;
+        let current = match self.snippets.stat(owner, &name).await {
+            Ok(current) => current,
+            Err(e) => return Ok(refuse(e).into()),
+        };
+        match (reply, current) {
+            (Reply::Invalid, _) => Ok(stale("save_snippet", "saved").into()),
+            (Reply::Answered(_, answer), _) if answer != Answer::Yes => {
+                let kept = Saved {
+                    size_bytes: args.snippet.len() as u64,
+                    name,
+                    replaced: false,
+                    declined: true,
+                };
+                Ok(success(
+                    &kept,
+                    format!("{} Nothing was saved.", kept_text(&kept.name, answer)),
+                )
+                .into())
+            }
+            // Confirmed, and still the version the person saw.
+            (Reply::Answered(seen, _), Some(now)) if seen == Seen::from(&now) => {
+                let result = self.snippets.save(owner, &name, args.snippet, true).await;
+                Ok(respond(result, saved_text).into())
+            }
+            // Gone meanwhile: nothing is replaced, so nothing needs asking.
+            (Reply::Answered(..) | Reply::Unanswered(_), None) => {
+                let result = self.snippets.save(owner, &name, args.snippet, false).await;
+                Ok(respond(result, saved_text).into())
+            }
+            // Unanswered, or changed since the question: ask again, about what is there now.
+            (_, Some(now)) => self.ask_to_replace(&now, args.snippet.len(), call),
+        }
+    }
+
+    async fn delete_after(
+        &self,
+        reply: Reply<Seen>,
+        owner: &Owner,
+        name: &str,
+        call: &[u8],
+    ) -> Result<CallToolResponse, McpError> {
+        let current = match self.snippets.stat(owner, name).await {
+            Ok(current) => current,
+            Err(e) => return Ok(refuse(e).into()),
+        };
+        match (reply, current) {
+            (Reply::Invalid, _) => Ok(stale("delete_snippet", "deleted").into()),
+            (Reply::Answered(_, answer), _) if answer != Answer::Yes => {
+                let kept = Deleted {
+                    name: name.to_owned(),
+                    deleted: false,
+                    declined: true,
+                };
+                Ok(success(
+                    &kept,
+                    format!("{} Nothing was deleted.", kept_text(name, answer)),
+                )
+                .into())
+            }
+            (Reply::Answered(seen, _), Some(now)) if seen == Seen::from(&now) => {
+                let result = self.snippets.delete(owner, name).await;
+                Ok(respond(result, deleted_text).into())
+            }
+            // Gone meanwhile: the delete reports that nothing was there.
+            (Reply::Answered(..) | Reply::Unanswered(_), None) => {
+                let result = self.snippets.delete(owner, name).await;
+                Ok(respond(result, deleted_text).into())
+            }
+            (_, Some(now)) => self.ask_to_delete(&now, call),
+        }
+    }
+}
+
+/// A retry whose confirmation no longer holds: nothing changed, and calling the tool
+/// afresh asks again.
+fn stale(tool: &str, verb: &str) -> CallToolResult {
+    failure(format!(
+        "The confirmation for this call is no longer valid: it expired (after {} minutes) \
+         or was not issued by this server for this call. Nothing was {verb}. Call {tool} \
+         again, without requestState, to ask again.",
+        ANSWER_WITHIN.as_secs() / 60
+    ))
+}
+
+fn kept_text(name: &str, answer: Answer) -> String {
+    match answer {
+        Answer::Declined => format!("The user declined to change the snippet {name:?}."),
+        Answer::Cancelled => format!("The user cancelled; the snippet {name:?} is unchanged."),
+        _ => format!("The user chose to keep the snippet {name:?} as it is."),
+    }
+}
+
+fn saved_text(saved: &Saved) -> String {
+    let verb = if saved.replaced {
+        "Replaced"
+    } else {
+        "Saved new"
+    };
+    format!(
+        "{verb} snippet {:?} ({} bytes).",
+        saved.name, saved.size_bytes
+    )
+}
+
+fn deleted_text(deleted: &Deleted) -> String {
+    if deleted.deleted {
+        format!("Deleted snippet {:?}.", deleted.name)
+    } else {
+        format!(
+            "No snippet named {:?} exists; nothing was deleted.",
+            deleted.name
+        )
     }
 }
 

@@ -12,28 +12,23 @@
 //! rounds, `call_tool_once` returns one round) and the Python MCP SDK 2.3.0
 //! (`tests/python/elicit.py`: `Client(..., mode="2026-07-28", elicitation_callback=...)`).
 
-use std::{
-    process::Command,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
-
 use rmcp::{
-    ClientHandler, ClientLifecycleMode, ClientServiceExt, ErrorData as McpError, RoleClient,
     ServiceExt,
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, ClientConfig,
-        ElicitRequestParams, ElicitResult, ElicitationAction, Implementation, InputResponses,
+        CallToolRequestParams, CallToolResponse, CallToolResult, ElicitationAction, InputResponses,
         ProtocolVersion,
     },
-    service::{RequestContext, RunningService},
     transport::StreamableHttpClientTransport,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
     conformance::Fixtures,
-    helpers::{ServedHandler, installed_tool, repo_root, result_text, run_bounded},
+    helpers::{
+        ServedHandler,
+        clients::{User, client_2026, python_elicit, result_texts},
+        result_text,
+    },
 };
 
 /// Asks for a name (`user_name`) and answers "Hello, <name>!".
@@ -50,74 +45,6 @@ fn key(tag: &str) -> Vec<u8> {
         std::time::SystemTime::now()
     )
     .into_bytes()
-}
-
-/// An rmcp client handler that answers every elicitation with `action` (and, on
-/// accept, `content`), and records the messages it was shown.
-#[derive(Clone)]
-struct User {
-    action: ElicitationAction,
-    content: Value,
-    asked: Arc<Mutex<Vec<String>>>,
-}
-
-impl User {
-    fn new(action: ElicitationAction, content: Value) -> Self {
-        Self {
-            action,
-            content,
-            asked: Arc::default(),
-        }
-    }
-
-    fn asked(&self) -> Vec<String> {
-        self.asked.lock().unwrap().clone()
-    }
-
-    fn answer(&self, request: &ElicitRequestParams) -> ElicitResult {
-        let message = match request {
-            ElicitRequestParams::FormElicitationParams { message, .. }
-            | ElicitRequestParams::UrlElicitationParams { message, .. } => message.clone(),
-            _ => String::new(),
-        };
-        self.asked.lock().unwrap().push(message);
-        let result = ElicitResult::new(self.action.clone());
-        if self.action == ElicitationAction::Accept {
-            result.with_content(self.content.clone())
-        } else {
-            result
-        }
-    }
-}
-
-impl ClientHandler for User {
-    async fn create_elicitation(
-        &self,
-        request: ElicitRequestParams,
-        _context: RequestContext<RoleClient>,
-    ) -> Result<ElicitResult, McpError> {
-        Ok(self.answer(&request))
-    }
-
-    fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(
-            serde_json::from_value::<ClientCapabilities>(json!({"elicitation": {"form": {}}}))
-                .unwrap(),
-            Implementation::new("rust-mcp-functions-tests", "0"),
-        )
-    }
-}
-
-/// An rmcp client on 2026-07-28 (`server/discover`, no initialize).
-async fn client_2026(url: &str, user: User) -> RunningService<RoleClient, User> {
-    user.serve_with_lifecycle(
-        StreamableHttpClientTransport::from_uri(url.to_owned()),
-        ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
-    )
-    .await
-    .unwrap()
 }
 
 fn call(name: &str) -> CallToolRequestParams {
@@ -167,14 +94,7 @@ async fn rmcp_client_retries_on_another_instance_with_the_shared_key() {
     let state = asked.request_state.clone().expect("a sealed requestState");
     let requests = asked.input_requests.clone().unwrap();
     assert_eq!(requests.keys().collect::<Vec<_>>(), ["confirm"]);
-    let answers: InputResponses = requests
-        .into_iter()
-        .map(|(key, request)| {
-            let params = serde_json::to_value(&request).unwrap()["params"].clone();
-            let answer = user.answer(&serde_json::from_value(params).unwrap());
-            (key, serde_json::to_value(answer).unwrap())
-        })
-        .collect();
+    let answers = user.answers(requests);
     let retry = call(STATE_TOOL)
         .with_input_responses(answers)
         .with_request_state(state.clone());
@@ -301,31 +221,6 @@ async fn clients_older_than_2026_07_28_never_receive_an_input_required_result() 
     client.cancel().await.unwrap();
 }
 
-/// Runs `tests/python/elicit.py` with the Python MCP SDK 2.x.
-fn python_elicit(url: &str, tool: &str, options: &[&str]) -> (bool, Value, String) {
-    let mut command = Command::new(installed_tool("MCP_TEST_PYTHON_MCP2"));
-    command
-        .arg(repo_root().join("tests/python/elicit.py"))
-        .args([url, tool, "{}"])
-        .args(options);
-    let output = run_bounded(command, Duration::from_secs(60));
-    let stderr = output.stderr;
-    let report = serde_json::from_str(&output.stdout).unwrap_or(Value::Null);
-    (output.status.success(), report, stderr)
-}
-
-fn result_texts(report: &Value) -> String {
-    report["result"]["content"]
-        .as_array()
-        .map(|c| {
-            c.iter()
-                .filter_map(|b| b["text"].as_str())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_answers_an_elicitation_with_accept_or_decline() {
     let server = ServedHandler::start(Fixtures::with_request_state_key(&key("python"))).await;
@@ -335,12 +230,14 @@ async fn python_sdk_answers_an_elicitation_with_accept_or_decline() {
             python_elicit(
                 &url,
                 ELICITATION_TOOL,
+                &json!({}),
                 &["--action", "accept", "--content", r#"{"name": "Ada"}"#],
             ),
-            python_elicit(&url, ELICITATION_TOOL, &["--action", "decline"]),
+            python_elicit(&url, ELICITATION_TOOL, &json!({}), &["--action", "decline"]),
             python_elicit(
                 &url,
                 MULTI_ROUND_TOOL,
+                &json!({}),
                 &[
                     "--action",
                     "accept",
@@ -394,11 +291,13 @@ async fn python_sdk_retries_on_another_instance_with_the_shared_key() {
             python_elicit(
                 &a,
                 STATE_TOOL,
+                &json!({}),
                 &[&accept[..], &["--retry-url", &b]].concat(),
             ),
             python_elicit(
                 &a,
                 STATE_TOOL,
+                &json!({}),
                 &[&accept[..], &["--retry-url", &c]].concat(),
             ),
         )

@@ -43,7 +43,8 @@ impl TestApp {
         )]);
         env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
-        let served = ServedHandler::start_with(McpServer::new(&config), &config.hosting).await;
+        let served =
+            ServedHandler::start_with(McpServer::new(&config).unwrap(), &config.hosting).await;
         Self {
             addr: served.addr,
             http: reqwest::Client::new(),
@@ -147,8 +148,8 @@ pub async fn mcp_client(url: &str) -> RunningService<RoleClient, ClientConfig> {
 }
 
 /// Calls a tool through an MCP client and returns its result.
-pub async fn call_tool(
-    client: &RunningService<RoleClient, ClientConfig>,
+pub async fn call_tool<H: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, H>,
     name: &str,
     arguments: Value,
 ) -> CallToolResult {

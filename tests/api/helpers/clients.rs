@@ -1,10 +1,25 @@
 //! The third-party MCP clients `scripts/test.sh` installs, driven through small
-//! scripts that print a JSON report: tests/npm/client.mjs (the TypeScript SDK) and
-//! tests/python/client.py (the Python SDK, 1.x and 2.x).
+//! scripts that print a JSON report: tests/npm/client.mjs (the TypeScript SDK),
+//! tests/python/client.py (the Python SDK, 1.x and 2.x) and tests/python/elicit.py
+//! (the Python SDK 2.x answering elicitations); and an rmcp client that answers
+//! elicitations as a person would ([`User`]).
 
-use std::{process::Command, time::Duration};
+use std::{
+    process::Command,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use serde_json::Value;
+use rmcp::{
+    ClientHandler, ClientLifecycleMode, ClientServiceExt, ErrorData as McpError, RoleClient,
+    model::{
+        ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
+        Implementation, InputRequests, InputResponses, ProtocolVersion,
+    },
+    service::{RequestContext, RunningService},
+    transport::StreamableHttpClientTransport,
+};
+use serde_json::{Value, json};
 
 use super::process::{installed_tool, repo_root, run_bounded};
 
@@ -48,4 +63,120 @@ pub fn python_client(python_var: &str, url: &str, options: &[&str], calls: &[Str
         .args(options)
         .args(calls);
     run_client(command)
+}
+
+/// An rmcp client handler that answers every elicitation with `action` (and, on
+/// accept, `content`), and records the messages it was shown.
+#[derive(Clone)]
+pub struct User {
+    action: ElicitationAction,
+    content: Value,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl User {
+    pub fn new(action: ElicitationAction, content: Value) -> Self {
+        Self {
+            action,
+            content,
+            asked: Arc::default(),
+        }
+    }
+
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().unwrap().clone()
+    }
+
+    pub fn answer(&self, request: &ElicitRequestParams) -> ElicitResult {
+        let message = match request {
+            ElicitRequestParams::FormElicitationParams { message, .. }
+            | ElicitRequestParams::UrlElicitationParams { message, .. } => message.clone(),
+            _ => String::new(),
+        };
+        self.asked.lock().unwrap().push(message);
+        let result = ElicitResult::new(self.action.clone());
+        if self.action == ElicitationAction::Accept {
+            result.with_content(self.content.clone())
+        } else {
+            result
+        }
+    }
+}
+
+impl User {
+    /// This user's answers to an input-required result's requests, as a client sends
+    /// them back in `inputResponses`.
+    pub fn answers(&self, requests: InputRequests) -> InputResponses {
+        requests
+            .into_iter()
+            .map(|(key, request)| {
+                let params = serde_json::to_value(&request).unwrap()["params"].clone();
+                let answer = self.answer(&serde_json::from_value(params).unwrap());
+                (key, serde_json::to_value(answer).unwrap())
+            })
+            .collect()
+    }
+}
+
+impl ClientHandler for User {
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, McpError> {
+        Ok(self.answer(&request))
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            serde_json::from_value::<ClientCapabilities>(json!({"elicitation": {"form": {}}}))
+                .unwrap(),
+            Implementation::new("rust-mcp-functions-tests", "0"),
+        )
+    }
+}
+
+/// An rmcp client on 2026-07-28 (`server/discover`, no initialize).
+pub async fn client_2026(url: &str, user: User) -> RunningService<RoleClient, User> {
+    user.serve_with_lifecycle(
+        StreamableHttpClientTransport::from_uri(url.to_owned()),
+        ClientLifecycleMode::Discover {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Runs `tests/python/elicit.py` with the Python MCP SDK 2.x: `tool` with
+/// `arguments`, answering elicitations as `options` say. Returns whether it exited 0,
+/// its report and its stderr.
+pub fn python_elicit(
+    url: &str,
+    tool: &str,
+    arguments: &Value,
+    options: &[&str],
+) -> (bool, Value, String) {
+    let mut command = Command::new(installed_tool("MCP_TEST_PYTHON_MCP2"));
+    command
+        .arg(repo_root().join("tests/python/elicit.py"))
+        .args([url, tool, &arguments.to_string()])
+        .args(options);
+    let output = run_bounded(command, Duration::from_secs(60));
+    let stderr = output.stderr;
+    let report = serde_json::from_str(&output.stdout).unwrap_or(Value::Null);
+    (output.status.success(), report, stderr)
+}
+
+/// The text blocks of a report's result, joined.
+pub fn result_texts(report: &Value) -> String {
+    report["result"]["content"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter_map(|b| b["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
 }
