@@ -58,7 +58,7 @@ async fn save_get_list_delete_through_an_mcp_client() {
     assert_eq!(saved.is_error, Some(false), "{saved:?}");
     assert_eq!(
         saved.structured_content,
-        Some(json!({"name": "greeting", "sizeBytes": 13, "replaced": false}))
+        Some(json!({"name": "greeting", "sizeBytes": 13, "replaced": false, "declined": false}))
     );
     assert_eq!(
         result_text(&saved),
@@ -101,7 +101,7 @@ async fn save_get_list_delete_through_an_mcp_client() {
     .await;
     assert_eq!(
         deleted.structured_content,
-        Some(json!({"name": "greeting", "deleted": true}))
+        Some(json!({"name": "greeting", "deleted": true, "declined": false}))
     );
     let again = call_tool(
         &client,
