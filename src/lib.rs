@@ -10,14 +10,18 @@
 //!   logs, graceful shutdown. Knows nothing of our tools.
 //! - [`server`]: our MCP handler: identity, capabilities, routing to the tools and
 //!   resources.
-//! - [`tools`]: the tools the model calls, thin wrappers over the domain code.
+//! - [`tools`], [`prompts`], [`resources`]: what the server offers, thin wrappers
+//!   over the domain code; [`cache_hints`]: how long clients may reuse lists and reads.
 //! - [`weather`], [`snippets`], [`identity`], [`widget`]: the domain code, testable
 //!   without MCP.
 //! - [`config`]: every setting, parsed once from the environment.
 
+pub mod cache_hints;
 pub mod config;
 pub mod hosting;
 pub mod identity;
+pub mod prompts;
+pub mod resources;
 pub mod server;
 pub mod snippets;
 pub mod tools;

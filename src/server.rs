@@ -1,7 +1,7 @@
 //! The MCP handler: this server's identity and capabilities, and where each request
-//! goes. It owns the state every request shares (the domain services and the tool
-//! router, built once), and depends on the tools and the widget; nothing depends on
-//! it but `main`.
+//! goes. It owns the state every request shares (the domain services and the tool and
+//! prompt routers, built once), and depends on the tools, prompts and resources;
+//! nothing depends on it but `main`.
 //!
 //! In stateless mode rmcp asks for a fresh handler on every POST and for its info on
 //! every request, so cloning [`McpServer`] is one `Arc` increment and the info is
@@ -11,22 +11,29 @@ use std::{borrow::Cow, sync::Arc};
 
 use rmcp::{
     ErrorData as McpError, RoleServer, ServerHandler,
-    handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
+    handler::server::{
+        prompt::PromptContext,
+        router::{prompt::PromptRouter, tool::ToolRouter},
+        tool::ToolCallContext,
+    },
     model::{
-        CallToolRequestParams, CallToolResponse, ExtensionCapabilities, Implementation,
-        ListPromptsRequestMethod, ListPromptsResult, ListResourceTemplatesResult,
-        ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
-        ReadResourceRequestParams, ReadResourceResponse, RequestStateError, ServerCapabilities,
-        ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, CompleteRequestMethod, CompleteRequestParams,
+        CompleteResult, ExtensionCapabilities, GetPromptRequestParams, GetPromptResponse,
+        Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
+        ReadResourceResponse, RequestStateError, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
 use tracing::Instrument;
 
 use crate::{
+    cache_hints::{self, Hint},
     config::{Config, RequestStateKey, SnippetsScope, StorageConfig},
     hosting,
-    identity::Identity,
+    identity::{Caller, Identity},
+    prompts::Prompts,
+    resources::Resources,
     snippets::Snippets,
     tools::{Confirmations, Tools},
     weather::Weather,
@@ -57,7 +64,11 @@ pub struct McpServer {
 
 struct Inner {
     tools: Tools,
-    router: ToolRouter<Tools>,
+    tool_router: ToolRouter<Tools>,
+    prompts: Prompts,
+    prompt_router: PromptRouter<Prompts>,
+    resources: Resources,
+    identity: Identity,
     info: ServerConfig,
 }
 
@@ -66,55 +77,79 @@ impl McpServer {
     /// are reached on first use, so start-up can neither wait for nor fail on them.
     /// It fails only if the system cannot give a random key for `requestState`.
     pub fn new(config: &Config) -> Result<Self, RequestStateError> {
-        let snippets = Snippets::new(config.storage.clone());
-        match &config.storage {
-            StorageConfig::Missing { reason } => tracing::warn!("snippet storage: {reason}"),
-            _ => tracing::info!(
-                "snippet storage: {}; collections: {}",
-                snippets.description(),
-                config.snippets_scope
-            ),
-        }
-        tracing::info!("identity: {}", config.identity);
-        if config.snippets_scope == SnippetsScope::User && !config.identity.trust_principal_headers
-        {
-            tracing::warn!(
-                "SNIPPETS_SCOPE=user, but built-in authentication is off (WEBSITE_AUTH_ENABLED \
-                 is not true): no caller is signed in, so every snippet call will be refused"
-            );
-        }
+        log_settings(config);
+        let snippets = Arc::new(Snippets::new(config.storage.clone()));
+        let identity = Identity::new(&config.identity);
+        let scope = config.snippets_scope;
         let tools = Tools {
             weather: Arc::new(Weather::new(config.weather.clone())),
-            snippets: Arc::new(snippets),
-            scope: config.snippets_scope,
-            identity: Identity::new(&config.identity),
+            snippets: Arc::clone(&snippets),
+            scope,
+            identity: identity.clone(),
             confirmations: Confirmations::new(&config.request_state_key)?,
         };
-        if matches!(config.request_state_key, RequestStateKey::PerProcess) {
-            tracing::info!(
-                "requestState key: random for this process (set MCP_REQUEST_STATE_KEY, the \
-                 same on every instance, when more than one may answer)"
-            );
-        }
-        let router = Tools::router();
+        let prompts = Prompts {
+            snippets: Arc::clone(&snippets),
+            scope,
+            identity: identity.clone(),
+        };
+        let tool_router = Tools::router();
+        let prompt_router = Prompts::router();
         Ok(Self {
             inner: Arc::new(Inner {
-                info: server_info(&router.list_all()),
+                info: server_info(&tool_router.list_all()),
                 tools,
-                router,
+                tool_router,
+                prompts,
+                prompt_router,
+                resources: Resources { snippets, scope },
+                identity,
             }),
         })
     }
+
+    /// Who sent this request (anonymous unless built-in authentication vouches).
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
+        let parts = context.extensions.get::<http::request::Parts>();
+        self.inner.identity.caller(parts)
+    }
 }
 
-/// The server's identity and capabilities: tools, and resources for the weather
-/// widget with the MCP Apps extension that names its media type.
+/// The start-up lines an operator reads: where snippets go and for whom, whether
+/// callers are identified, and anything set up to fail.
+fn log_settings(config: &Config) {
+    match &config.storage {
+        StorageConfig::Missing { reason } => tracing::warn!("snippet storage: {reason}"),
+        storage => tracing::info!(
+            "snippet storage: {storage}; collections: {}",
+            config.snippets_scope
+        ),
+    }
+    tracing::info!("identity: {}", config.identity);
+    if config.snippets_scope == SnippetsScope::User && !config.identity.trust_principal_headers {
+        tracing::warn!(
+            "SNIPPETS_SCOPE=user, but built-in authentication is off (WEBSITE_AUTH_ENABLED \
+             is not true): no caller is signed in, so every snippet call will be refused"
+        );
+    }
+    if matches!(config.request_state_key, RequestStateKey::PerProcess) {
+        tracing::info!(
+            "requestState key: random for this process (set MCP_REQUEST_STATE_KEY, the \
+             same on every instance, when more than one may answer)"
+        );
+    }
+}
+
+/// The server's identity and capabilities: tools, prompts, and resources (the
+/// weather widget, with the MCP Apps extension that names its media type, and the
+/// saved snippets).
 fn server_info(tools: &[Tool]) -> ServerConfig {
     let extensions =
         ExtensionCapabilities::from([(widget::EXTENSION_ID.to_owned(), widget::capability())]);
     let capabilities = ServerCapabilities::builder()
         .enable_extensions_with(extensions)
         .enable_tools()
+        .enable_prompts()
         .enable_resources()
         .build();
     ServerConfig::new(capabilities)
@@ -158,7 +193,7 @@ impl ServerHandler for McpServer {
             invocation_id = hosting::invocation_id(&context),
         );
         let call = ToolCallContext::new(&self.inner.tools, request, context);
-        self.inner.router.call(call).instrument(span).await
+        self.inner.tool_router.call(call).instrument(span).await
     }
 
     async fn list_tools(
@@ -166,57 +201,81 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(
-            self.inner.router.list_all(),
-        ))
+        let Hint { ttl_ms, scope } = cache_hints::PER_DEPLOYMENT;
+        Ok(
+            ListToolsResult::with_all_items(self.inner.tool_router.list_all())
+                .with_ttl_ms(ttl_ms)
+                .with_cache_scope(scope),
+        )
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.inner.router.get(name).cloned()
+        self.inner.tool_router.get(name).cloned()
     }
 
-    // Prompts are not declared. rmcp's default answers an empty list, which clients
-    // (and the 2026-07-28 conformance checks) read as support for a capability that
-    // was never declared; the spec's answer is "method not found".
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        Err(McpError::method_not_found::<ListPromptsRequestMethod>())
+        let Hint { ttl_ms, scope } = cache_hints::PER_DEPLOYMENT;
+        Ok(
+            ListPromptsResult::with_all_items(self.inner.prompt_router.list_all())
+                .with_ttl_ms(ttl_ms)
+                .with_cache_scope(scope),
+        )
     }
 
-    // Resources are declared for the MCP App: its widget is the only resource.
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let prompt = PromptContext::new(
+            &self.inner.prompts,
+            request.name,
+            request.arguments,
+            context,
+        );
+        self.inner.prompt_router.get_prompt(prompt).await
+    }
+
     async fn list_resources(
         &self,
-        _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(ListResourcesResult::with_all_items(widget::resources()))
+        let cursor = request.and_then(|r| r.cursor);
+        let caller = self.caller(&context);
+        self.inner.resources.list(cursor.as_deref(), &caller).await
     }
 
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        match widget::read(&request.uri) {
-            Some(result) => Ok(result.into()),
-            None => Err(McpError::resource_not_found(
-                format!("no resource {}", request.uri),
-                Some(serde_json::json!({"uri": request.uri})),
-            )),
-        }
+        let caller = self.caller(&context);
+        let result = self.inner.resources.read(&request.uri, &caller).await?;
+        Ok(result.into())
     }
 
-    // `resources/templates/list` belongs to the `resources` capability (there is no
-    // separate flag for templates), so with resources declared the honest answer is
-    // an empty list, not "method not found".
+    // Completions are not declared. rmcp's default answers an empty completion, which
+    // clients (and the 2026-07-28 conformance checks) read as support for a capability
+    // that was never declared; the spec's answer is "method not found".
+    async fn complete(
+        &self,
+        _request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        Err(McpError::method_not_found::<CompleteRequestMethod>())
+    }
+
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Ok(ListResourceTemplatesResult::with_all_items(Vec::new()))
+        Ok(Resources::templates())
     }
 }

@@ -52,6 +52,18 @@ pub enum SnippetError {
     },
 }
 
+impl SnippetError {
+    /// The message as a sentence, capitalized, for a tool result or a JSON-RPC error.
+    pub fn sentence(&self) -> String {
+        let text = self.to_string();
+        let mut chars = text.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// Whether a failed request found no container. object_store maps most 404s to
 /// `NotFound`, but not a listing's, and its error types are private, so the Blob
 /// service's error code (in the response body it quotes) is matched.

@@ -409,15 +409,7 @@ fn refuse(error: SnippetError) -> CallToolResult {
     ) {
         tracing::warn!(%error, "snippet storage failed");
     }
-    failure(capitalize(&error.to_string()))
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    failure(error.sentence())
 }
 
 fn listing_text(listing: &Listing) -> String {

@@ -19,6 +19,7 @@ mod input_required_clients;
 mod inspector;
 mod protocol;
 mod proxy;
+mod resources_and_prompts;
 mod revisions;
 mod sdk_clients;
 mod smoke;

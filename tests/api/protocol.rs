@@ -176,11 +176,15 @@ async fn foreign_browser_origins_are_refused() {
 
 #[tokio::test]
 async fn undeclared_capabilities_answer_method_not_found() {
-    // Tools and resources (the widget, see widget.rs) are declared, prompts are not:
-    // listing prompts must not pretend otherwise.
+    // Tools, prompts and resources are declared; completions are not, and asking for
+    // one must not pretend otherwise.
     let app = TestApp::spawn().await;
     let response = app
-        .post(&json!({"jsonrpc": "2.0", "id": 1, "method": "prompts/list"}))
+        .post(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "completion/complete", "params": {
+            "ref": {"type": "ref/prompt", "name": "use_snippet"},
+            "argument": {"name": "name", "value": "no"}}}),
+        )
         .await;
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32601, "{body}");

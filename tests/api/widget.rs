@@ -25,7 +25,7 @@ async fn rpc(app: &TestApp, method: &str, params: Value) -> Value {
 }
 
 #[tokio::test]
-async fn capabilities_declare_resources_and_the_ui_extension() {
+async fn capabilities_declare_prompts_resources_and_the_ui_extension() {
     let app = TestApp::spawn().await;
     let body = rpc(
         &app,
@@ -37,7 +37,7 @@ async fn capabilities_declare_resources_and_the_ui_extension() {
     let capabilities = &body["result"]["capabilities"];
     assert!(capabilities["resources"].is_object(), "{body}");
     assert!(capabilities["tools"].is_object(), "{body}");
-    assert!(capabilities.get("prompts").is_none(), "{body}");
+    assert!(capabilities["prompts"].is_object(), "{body}");
     assert_eq!(
         capabilities["extensions"]["io.modelcontextprotocol/ui"],
         json!({"mimeTypes": [MIME]}),
@@ -63,6 +63,7 @@ async fn get_weather_links_the_widget_and_no_other_tool_does() {
 async fn the_widget_is_listed_and_read_and_unknown_uris_are_not_found() {
     let app = TestApp::spawn().await;
 
+    // With no snippets saved, the widget is the one resource.
     let list = rpc(&app, "resources/list", json!({})).await;
     assert_eq!(
         list["result"]["resources"],
@@ -93,14 +94,6 @@ async fn the_widget_is_listed_and_read_and_unknown_uris_are_not_found() {
     .await;
     assert_eq!(unknown["error"]["code"], -32002, "{unknown}");
     assert_eq!(unknown["error"]["data"]["uri"], "ui://weather/nope.html");
-
-    // Templates come with the resources capability: none, rather than "not found".
-    let templates = rpc(&app, "resources/templates/list", json!({})).await;
-    assert_eq!(
-        templates["result"]["resourceTemplates"],
-        json!([]),
-        "{templates}"
-    );
 }
 
 /// Relative luminance (0 black to 1 white) of a CSS `rgb(r, g, b)` colour.
