@@ -19,6 +19,10 @@ param applicationInsightsName string
 param instanceMemoryMB int
 param maximumInstanceCount int
 param alwaysReadyInstances int
+@description('HTTP requests in flight per instance before the platform adds an instance.')
+@minValue(1)
+@maxValue(1000)
+param httpConcurrency int
 @description('NWS_CONTACT for the weather tools; empty leaves it unset (the server then uses the app\'s URL).')
 param nwsContact string
 @description('Subnet for virtual network integration; empty for none.')
@@ -148,6 +152,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
               }
             ]
           : []
+        // Every HTTP function scales as one group; this is its per-instance concurrency.
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpConcurrency
+          }
+        }
       }
       runtime: {
         name: 'custom'
