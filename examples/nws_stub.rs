@@ -97,7 +97,13 @@ async fn main() -> std::io::Result<()> {
     while let Some(arg) = args.next() {
         if arg == "--delay-ms" {
             let value = args.next().unwrap_or_default();
-            delay = Delay::parse(&value).map_err(std::io::Error::other)?;
+            delay = match Delay::parse(&value) {
+                Ok(delay) => delay,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    std::process::exit(2);
+                }
+            };
         } else {
             dir = PathBuf::from(arg);
         }
