@@ -224,8 +224,8 @@ def main():
         "per_request": f"(Ir(N+{args.extra}) - Ir(N)) / {args.extra}, median of "
                        f"{args.repeat} pairs of runs",
         "counts": "user-space instructions of the server process (callgrind Ir)"},
-        "binaries": {"handler": args.handler, "floor": args.floor,
-                     "profile_handler": args.profile_handler},
+        "binaries": {name: relative(getattr(args, name))
+                     for name in ("handler", "floor", "profile_handler")},
         "cases": {}}
     try:
         upstream = stub.stdout.readline().strip().removeprefix("listening on ")
@@ -290,6 +290,16 @@ def main():
     print(f"\nwritten: {args.out}")
     if args.profile_handler:
         print(f"written: {args.profile_out}")
+
+
+def relative(path):
+    """A path inside the repository as written from its root, for the results file."""
+    if not path:
+        return None
+    try:
+        return str(Path(path).relative_to(ROOT))
+    except ValueError:
+        return path
 
 
 def fetch_tools_list(handler, env, workdir):
