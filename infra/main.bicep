@@ -68,6 +68,17 @@ param instanceMemoryMB int = 512
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+// Flex Consumption adds an instance when the HTTP requests in flight on each instance reach
+// this number. Left unset, Flex picks it from the instance size (4 at 512 MB, 16 at 2048 MB,
+// 32 at 4096 MB), a default sized for language workers. This binary holds thousands of calls
+// in flight at about 100 KB each (bench/concurrency.sh), so a burst of slow upstream calls
+// needs fewer instances, and fewer cold starts. The default and its safety margin come from
+// that measurement (README, "Performance"); 1 to 1000 is the range Azure's tooling accepts.
+@description('HTTP requests in flight per instance before Flex Consumption adds an instance (perInstanceConcurrency).')
+@minValue(1)
+@maxValue(1000)
+param httpConcurrency int = 250
+
 @description('Instances kept warm for HTTP requests (billed even when idle). 0 = scale to zero, with a cold start on the first request.')
 @minValue(0)
 param alwaysReadyInstances int = 0
@@ -224,6 +235,7 @@ module functionApp 'modules/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyInstances: alwaysReadyInstances
+    httpConcurrency: httpConcurrency
     nwsContact: nwsContact
     snippetsScope: effectiveSnippetsScope
     tokenExchangeAudience: tokenExchangeAudience

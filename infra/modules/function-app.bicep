@@ -20,6 +20,10 @@ param applicationInsightsName string
 param instanceMemoryMB int
 param maximumInstanceCount int
 param alwaysReadyInstances int
+@description('HTTP requests in flight per instance before the platform adds an instance.')
+@minValue(1)
+@maxValue(1000)
+param httpConcurrency int
 @description('NWS_CONTACT for the weather tools; empty leaves it unset (the server then uses the app\'s URL).')
 param nwsContact string
 @description('SNIPPETS_SCOPE: user (a private snippet collection per signed-in user) or shared.')
@@ -180,6 +184,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
               }
             ]
           : []
+        // Every HTTP function scales as one group; this is its per-instance concurrency.
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpConcurrency
+          }
+        }
       }
       runtime: {
         name: runtimeName

@@ -191,6 +191,47 @@ impl Bicep {
         self.literal(var.named_child(1)?)
     }
 
+    /// The decorators written above `param name`, as source text (e.g. `minValue(1)`).
+    fn param_decorators(&self, name: &str) -> Vec<String> {
+        let Some(param) = self
+            .nodes("parameter_declaration")
+            .into_iter()
+            .find(|p| self.text(p.named_child(0).unwrap()) == name)
+        else {
+            return Vec::new();
+        };
+        // The grammar puts them in a `decorators` node just before the declaration, or
+        // inside it, depending on the statement; accept both.
+        let mut holders = vec![param];
+        holders.extend(param.prev_named_sibling());
+        holders
+            .into_iter()
+            .flat_map(|holder| {
+                let mut found = Vec::new();
+                let mut cursor = holder.walk();
+                for child in holder.named_children(&mut cursor) {
+                    if child.kind() == "decorators" {
+                        let mut inner = child.walk();
+                        found.extend(
+                            child
+                                .named_children(&mut inner)
+                                .map(|d| self.text(d).trim_start_matches('@').to_owned()),
+                        );
+                    }
+                }
+                if holder.kind() == "decorators" {
+                    let mut inner = holder.walk();
+                    found.extend(
+                        holder
+                            .named_children(&mut inner)
+                            .map(|d| self.text(d).trim_start_matches('@').to_owned()),
+                    );
+                }
+                found
+            })
+            .collect()
+    }
+
     fn outputs(&self) -> BTreeSet<String> {
         self.nodes("output_declaration")
             .into_iter()
@@ -753,4 +794,70 @@ fn the_smoke_hook_reads_only_values_main_bicep_outputs() {
             "scripts/smoke.sh reads {name}, which main.bicep does not output"
         );
     }
+}
+
+/// The per-instance HTTP concurrency comes from one azd variable, `HTTP_CONCURRENCY`, with
+/// one default everywhere it is written down (main.bicep, main.parameters.json, the README's
+/// table), within the platform's range, and reaches the site's
+/// `scaleAndConcurrency.triggers.http.perInstanceConcurrency`.
+#[test]
+fn http_concurrency_comes_from_one_azd_variable_with_one_default_in_range() {
+    let main = bicep("main.bicep");
+    let default = main
+        .param_default("httpConcurrency")
+        .expect("main.bicep declares httpConcurrency with a literal default");
+    let value: u32 = default.parse().unwrap();
+    assert!((1..=1000).contains(&value), "default {value}");
+    let range = ["minValue(1)".to_owned(), "maxValue(1000)".to_owned()];
+    for file in [&main, &bicep("modules/function-app.bicep")] {
+        let decorators = file.param_decorators("httpConcurrency");
+        for bound in &range {
+            assert!(
+                decorators.contains(bound),
+                "infra/{}: httpConcurrency lacks @{bound}: {decorators:?}",
+                file.name
+            );
+        }
+    }
+
+    let text = fs::read_to_string(repo_root().join("infra/main.parameters.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        json["parameters"]["httpConcurrency"]["value"].as_str(),
+        Some(format!("${{HTTP_CONCURRENCY={default}}}").as_str()),
+        "main.parameters.json must map HTTP_CONCURRENCY, with main.bicep's default"
+    );
+
+    // main.bicep hands it to the module, which puts it where Flex reads it.
+    let passed = main
+        .properties()
+        .into_iter()
+        .filter(|(key, _)| key == "httpConcurrency")
+        .map(|(_, value)| main.text(value).to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(passed, ["httpConcurrency"], "main.bicep's module params");
+    let app = bicep("modules/function-app.bicep");
+    assert_eq!(
+        app.object_of("http")
+            .get("perInstanceConcurrency")
+            .map(String::as_str),
+        Some("httpConcurrency")
+    );
+    let scale = app.object_of("scaleAndConcurrency");
+    assert!(
+        scale
+            .get("triggers")
+            .is_some_and(|t| t.contains("perInstanceConcurrency")),
+        "perInstanceConcurrency must sit under scaleAndConcurrency.triggers.http: {scale:?}"
+    );
+
+    let readme = fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|line| line.starts_with("| `HTTP_CONCURRENCY` |"))
+        .expect("the README's deployment table has a row for HTTP_CONCURRENCY");
+    assert!(
+        row.trim_end().ends_with(&format!("| `{default}` |")),
+        "the README's HTTP_CONCURRENCY row must give the default {default}: {row}"
+    );
 }
