@@ -189,7 +189,7 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, McpError> {
         let span = tracing::info_span!(
             "tool",
-            name = %request.name,
+            tool = %request.name,
             invocation_id = hosting::invocation_id(&context),
         );
         let call = ToolCallContext::new(&self.inner.tools, request, context);

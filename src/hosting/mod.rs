@@ -13,7 +13,7 @@
 //! - on SIGTERM it stops accepting, lets in-flight requests finish for
 //!   [`SHUTDOWN_GRACE`], then cancels what is left.
 //!
-//! A whole `main` is four steps, as in `examples/counter.rs`:
+//! A whole `main` is four steps, as in `examples/calculator.rs`:
 //!
 //! ```no_run
 //! # use rmcp::{ServerHandler, model::ServerConfig};

@@ -3,8 +3,12 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use wiremock::{
+    Mock,
+    matchers::{method, path},
+};
 
-use crate::helpers::{ACCEPT, Handler, run_handler_to_exit, wait_until};
+use crate::helpers::{ACCEPT, Handler, Upstreams, answer, run_handler_to_exit, wait_until};
 
 /// POSTs a ping, optionally with another `Host` header, and returns the status.
 fn ping_status(url: &str, host: Option<&str>) -> u16 {
@@ -228,4 +232,93 @@ fn the_first_request_logs_the_host_it_arrived_with_once() {
     );
     assert!(line.contains("myapp.azurewebsites.net"), "{line}");
     assert!(line.contains("https"), "{line}");
+}
+
+/// A tool's own log lines (here the weather client's warning before it retries)
+/// carry the host's invocation id, so one failing call can be followed through the
+/// logs; and, as in the request line, no other header value is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tool_warning_carries_the_invocation_id_and_no_other_header() {
+    const INVOCATION_ID: &str = "inv-7f3c2a91-retry";
+    let upstreams = Upstreams::start().await;
+    upstreams.mount_happy_paths().await;
+    // The recorded NWS 500, once, ahead of the happy path's answer: the client warns
+    // "upstream request failed", retries, and the call succeeds.
+    Mock::given(method("GET"))
+        .and(path("/points/41.978,-91.67"))
+        .respond_with(answer(500, "nws-error-500-unexpected.json"))
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&upstreams.nws)
+        .await;
+    let vars = upstreams.vars();
+    let mut env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend([("LOG_FORMAT", "json"), ("WEATHER_TIMEOUT_SECONDS", "5")]);
+    let mut handler = Handler::start(&env);
+
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "get_forecast", "arguments": {"latitude": 41.978, "longitude": -91.67}}});
+    let response = mcp_post(&handler.url("/mcp?code=query-secret-123"))
+        .header("x-azure-functions-invocationid", INVOCATION_ID)
+        .header("x-functions-key", "key-secret-456")
+        .header("authorization", "Bearer token-secret-789")
+        .header("cookie", "session=cookie-secret-000")
+        .header("x-ms-client-principal-name", "principal-secret-111")
+        .header("user-agent", "agent-secret-222")
+        .json(&call)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_ne!(body["result"]["isError"], true, "{body}");
+    assert_eq!(
+        body["result"]["structuredContent"]["location"], "Cedar Rapids, IA",
+        "the retry succeeded: {body}"
+    );
+    // The request line is written after the answer: wait for it, so every line of
+    // this call is in the output before it is searched.
+    handler.wait_for_output(r#""message":"request""#);
+
+    let output = handler.output();
+    let lines: Vec<Value> = output
+        .iter()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let warning = lines
+        .iter()
+        .find(|line| {
+            line["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("upstream request failed"))
+        })
+        .unwrap_or_else(|| panic!("no upstream warning: {output:#?}"));
+    assert_eq!(warning["level"], "WARN", "{warning}");
+    assert_eq!(warning["retrying"], true, "{warning}");
+    assert_eq!(
+        warning["span"]["invocation_id"], INVOCATION_ID,
+        "the warning is not in the tool call's span: {warning}"
+    );
+    let request_line = lines
+        .iter()
+        .find(|line| line["message"] == "request")
+        .unwrap_or_else(|| panic!("no request line: {output:#?}"));
+    assert_eq!(request_line["invocation_id"], INVOCATION_ID);
+    assert_eq!(request_line["tool"], "get_forecast");
+
+    let all = output.join("\n");
+    for secret in [
+        "query-secret-123",
+        "key-secret-456",
+        "token-secret-789",
+        "cookie-secret-000",
+        "principal-secret-111",
+        "agent-secret-222",
+    ] {
+        assert!(
+            !all.contains(secret),
+            "{secret} leaked into the logs:\n{all}"
+        );
+    }
 }
