@@ -300,6 +300,7 @@ async fn a_tool_warning_carries_the_invocation_id_and_no_other_header() {
         warning["span"]["invocation_id"], INVOCATION_ID,
         "the warning is not in the tool call's span: {warning}"
     );
+    assert_eq!(warning["span"]["tool"], "get_forecast", "{warning}");
     let request_line = lines
         .iter()
         .find(|line| line["message"] == "request")
