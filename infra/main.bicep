@@ -112,6 +112,21 @@ param flexRuntime string = 'custom'
 @description('Version of flexRuntime. Empty: the version Flex Consumption offers for it (flexRuntimeVersions below).')
 param flexRuntimeVersion string = ''
 
+// The key that seals requestState (MCP_REQUEST_STATE_KEY): every instance must hold the
+// same one, so a client's retry after a confirmation may land on any of them. Set in the
+// azd environment it survives provisions; unset, each provision makes a new one from two
+// GUIDs (244 random bits), and confirmations asked before it (at most 10 minutes old)
+// are asked again.
+@secure()
+@description('MCP_REQUEST_STATE_KEY: at least 32 random bytes, e.g. `openssl rand -base64 32`. Empty: a new key each provision.')
+param requestStateKey string = ''
+@secure()
+@description('Used only when requestStateKey is empty; leave its default.')
+param generatedKeyPartA string = newGuid()
+@secure()
+@description('Used only when requestStateKey is empty; leave its default.')
+param generatedKeyPartB string = newGuid()
+
 @description('Extra Host header values the MCP endpoint accepts (the app setting MCP_ALLOWED_HOSTS), comma-separated, e.g. a custom domain. Empty: only the app\'s own host name and loopback.')
 param allowedHosts string = ''
 
@@ -239,7 +254,7 @@ module functionApp 'modules/function-app.bicep' = {
     nwsContact: nwsContact
     snippetsScope: effectiveSnippetsScope
     tokenExchangeAudience: tokenExchangeAudience
-
+    requestStateKey: empty(requestStateKey) ? '${generatedKeyPartA}${generatedKeyPartB}' : requestStateKey
     allowedHosts: allowedHosts
     runtimeName: flexRuntime
     runtimeVersion: empty(flexRuntimeVersion) ? flexRuntimeVersions[flexRuntime] : flexRuntimeVersion

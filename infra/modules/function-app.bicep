@@ -32,6 +32,9 @@ param nwsContact string
   'user'
 ])
 param snippetsScope string
+@secure()
+@description('MCP_REQUEST_STATE_KEY: the key every instance seals and opens requestState with.')
+param requestStateKey string
 @description('TOKEN_EXCHANGE_AUDIENCE for the on-behalf-of exchange; empty leaves it unset (the server then uses api://AzureADTokenExchange).')
 param tokenExchangeAudience string
 @description('MCP_ALLOWED_HOSTS, extra Host values the MCP endpoint accepts; empty leaves it unset.')
@@ -91,6 +94,7 @@ var baseSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   SNIPPETS_CONTAINER: snippetsContainerName
   SNIPPETS_SCOPE: snippetsScope
+  MCP_REQUEST_STATE_KEY: requestStateKey
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }

@@ -861,3 +861,62 @@ fn http_concurrency_comes_from_one_azd_variable_with_one_default_in_range() {
         "the README's HTTP_CONCURRENCY row must give the default {default}: {row}"
     );
 }
+
+/// Every instance seals requestState with one key: from the azd variable when set, else
+/// generated once per provision; a secure parameter all the way to the app setting.
+#[test]
+fn the_request_state_key_reaches_every_instance_as_a_secret() {
+    let text = fs::read_to_string(repo_root().join("infra/main.parameters.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        json["parameters"]["requestStateKey"]["value"],
+        "${MCP_REQUEST_STATE_KEY=}"
+    );
+    let main = bicep("main.bicep");
+    for param in ["requestStateKey", "generatedKeyPartA", "generatedKeyPartB"] {
+        assert!(
+            main.param_decorators(param)
+                .contains(&"secure()".to_owned()),
+            "main.bicep: {param} must be @secure()"
+        );
+    }
+    for part in ["generatedKeyPartA", "generatedKeyPartB"] {
+        let param = main
+            .nodes("parameter_declaration")
+            .into_iter()
+            .find(|p| main.text(p.named_child(0).unwrap()) == part)
+            .unwrap();
+        assert_eq!(
+            main.text(param.named_child(2).unwrap()),
+            "newGuid()",
+            "{part}"
+        );
+    }
+    assert!(
+        main.source.contains(
+            "requestStateKey: empty(requestStateKey) ? '${generatedKeyPartA}${generatedKeyPartB}' : requestStateKey"
+        ),
+        "main.bicep must pass the azd key, or the generated one, to the app"
+    );
+    let app = bicep("modules/function-app.bicep");
+    assert!(
+        app.param_decorators("requestStateKey")
+            .contains(&"secure()".to_owned())
+    );
+    let setting = app
+        .properties()
+        .into_iter()
+        .find(|(key, _)| key == "MCP_REQUEST_STATE_KEY")
+        .map(|(_, value)| app.text(value).to_owned());
+    assert_eq!(setting.as_deref(), Some("requestStateKey"));
+    // What newGuid() twice gives is a key the server accepts.
+    let generated = "9f1c2b7e-3a4d-4e5f-8a6b-7c8d9e0f1a2b0d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a";
+    let config = rust_mcp_functions::config::Config::from_lookup(|name| {
+        (name == "MCP_REQUEST_STATE_KEY").then(|| generated.to_owned())
+    })
+    .unwrap();
+    assert!(matches!(
+        config.request_state_key,
+        rust_mcp_functions::config::RequestStateKey::Shared(_)
+    ));
+}
