@@ -306,22 +306,7 @@ fn audience(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError
 }
 
 fn graph_timeout(get: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
-    let Some(value) = get(TIMEOUT_VAR) else {
-        return Ok(DEFAULT_GRAPH_TIMEOUT);
-    };
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|seconds| (0.1..=60.0).contains(seconds))
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| {
-            ConfigError::new(
-                TIMEOUT_VAR,
-                &value,
-                "expected a number of seconds from 0.1 to 60",
-            )
-        })
+    super::seconds(get, TIMEOUT_VAR, DEFAULT_GRAPH_TIMEOUT, 60.0)
 }
 
 /// One line for the start-up log. Names settings, never secrets.

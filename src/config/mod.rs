@@ -179,18 +179,36 @@ fn user_agent(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigErr
 /// host's 230 s request limit, so a slow upstream is reported by the tool rather than
 /// cut off by the host.
 fn weather_timeout(get: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
-    const NAME: &str = "WEATHER_TIMEOUT_SECONDS";
-    let Some(value) = get(NAME) else {
-        return Ok(DEFAULT_WEATHER_TIMEOUT);
+    seconds(
+        get,
+        "WEATHER_TIMEOUT_SECONDS",
+        DEFAULT_WEATHER_TIMEOUT,
+        120.0,
+    )
+}
+
+/// A duration setting in seconds (decimals allowed), from 0.1 to `max`.
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+    max: f64,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = get(name) else {
+        return Ok(default);
     };
     value
         .trim()
         .parse::<f64>()
         .ok()
-        .filter(|seconds| (0.1..=120.0).contains(seconds))
+        .filter(|seconds| (0.1..=max).contains(seconds))
         .map(Duration::from_secs_f64)
         .ok_or_else(|| {
-            ConfigError::new(NAME, &value, "expected a number of seconds from 0.1 to 120")
+            ConfigError::new(
+                name,
+                &value,
+                format!("expected a number of seconds from 0.1 to {max}"),
+            )
         })
 }
 

@@ -5,12 +5,9 @@
 use std::{collections::HashMap, net::SocketAddr};
 
 use rmcp::{
-    RoleClient, ServerHandler, ServiceExt,
-    model::{
-        CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
-    },
+    RoleClient, ServerHandler,
+    model::{CallToolRequestParams, CallToolResult, ClientConfig},
     service::RunningService,
-    transport::StreamableHttpClientTransport,
 };
 use rust_mcp_functions::{config::Config, hosting, server::McpServer};
 use serde_json::Value;
@@ -137,14 +134,7 @@ impl Drop for ServedHandler {
 
 /// An rmcp client at `url` that has completed the initialize handshake.
 pub async fn mcp_client(url: &str) -> RunningService<RoleClient, ClientConfig> {
-    let transport = StreamableHttpClientTransport::from_uri(url.to_owned());
-    ClientConfig::new(
-        ClientCapabilities::default(),
-        Implementation::new("rust-mcp-functions-tests", "0"),
-    )
-    .serve(transport)
-    .await
-    .unwrap()
+    super::identity::client_with(url, &[]).await
 }
 
 /// Calls a tool through an MCP client and returns its result.

@@ -72,7 +72,8 @@ pub fn principal_of(claims: serde_json::Value) -> String {
     STANDARD.encode(principal.to_string())
 }
 
-/// An rmcp client at `url` sending `headers` with every request, initialized.
+/// An rmcp client at `url` sending `headers` with every request (none for an anonymous
+/// caller), initialized.
 pub async fn client_with(
     url: &str,
     headers: &[(&str, String)],
