@@ -130,6 +130,17 @@ impl Upstreams {
         Handler::start(&all)
     }
 
+    /// The managed identity and the exchange answer as they should, once each; Graph
+    /// answers `graph`, once.
+    async fn graph_answers(&self, graph: ResponseTemplate) {
+        self.expect_managed_identity(1).await;
+        self.exchange(json_answer(200, fixture("entra-obo-token.json")))
+            .expect(1)
+            .mount(&self.entra)
+            .await;
+        self.me(graph).expect(1).mount(&self.graph).await;
+    }
+
     /// App Service's token endpoint: answers only the request the docs describe.
     async fn expect_managed_identity(&self, times: u64) {
         Mock::given(method("GET"))
@@ -443,16 +454,8 @@ async fn an_expired_client_assertion_is_renewed_once() {
 async fn graph_failing_is_reported_as_unavailable() {
     let logs = Logs::capture();
     let upstreams = Upstreams::start().await;
-    upstreams.expect_managed_identity(1).await;
     upstreams
-        .exchange(json_answer(200, fixture("entra-obo-token.json")))
-        .expect(1)
-        .mount(&upstreams.entra)
-        .await;
-    upstreams
-        .me(json_answer(500, fixture("graph-error-500.json")))
-        .expect(1)
-        .mount(&upstreams.graph)
+        .graph_answers(json_answer(500, fixture("graph-error-500.json")))
         .await;
 
     let error = profile_of(&upstreams.config(&[])).await.unwrap_err();
@@ -494,14 +497,10 @@ async fn graph_refusing_the_token_is_reported() {
 async fn a_slow_graph_is_abandoned_at_the_deadline() {
     let logs = Logs::capture();
     let upstreams = Upstreams::start().await;
-    upstreams.expect_managed_identity(1).await;
     upstreams
-        .exchange(json_answer(200, fixture("entra-obo-token.json")))
-        .mount(&upstreams.entra)
-        .await;
-    upstreams
-        .me(json_answer(200, fixture("graph-me.json")).set_delay(Duration::from_secs(60)))
-        .mount(&upstreams.graph)
+        .graph_answers(
+            json_answer(200, fixture("graph-me.json")).set_delay(Duration::from_secs(60)),
+        )
         .await;
 
     let error = profile_of(&upstreams.config(&[("GRAPH_TIMEOUT_SECONDS", "0.5")]))
@@ -601,16 +600,8 @@ fn alice() -> Vec<(&'static str, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_current_user_reports_the_principal_and_the_graph_profile() {
     let upstreams = Upstreams::start().await;
-    upstreams.expect_managed_identity(1).await;
     upstreams
-        .exchange(json_answer(200, fixture("entra-obo-token.json")))
-        .expect(1)
-        .mount(&upstreams.entra)
-        .await;
-    upstreams
-        .me(json_answer(200, fixture("graph-me.json")))
-        .expect(1)
-        .mount(&upstreams.graph)
+        .graph_answers(json_answer(200, fixture("graph-me.json")))
         .await;
     let mut handler = upstreams.handler(&[("RUST_LOG", "debug")]);
 
