@@ -163,6 +163,7 @@ pub struct Deleted {
 /// The snippet store shared by all requests. Creating it does no I/O.
 pub struct Snippets {
     backend: Backend,
+    /// Which backend is in use, for `Debug` (never includes a key).
     description: String,
 }
 
@@ -182,11 +183,6 @@ impl Snippets {
             backend: Backend::new(config),
             description,
         }
-    }
-
-    /// Which backend is in use, for the start-up log (never includes a key).
-    pub fn description(&self) -> &str {
-        &self.description
     }
 
     /// Saves `content` under `name` in `owner`'s collection. With `overwrite ==
