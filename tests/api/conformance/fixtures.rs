@@ -4,7 +4,7 @@
 //! [`super::input_required`].
 //!
 //! Only the fixtures live here. The server around them is the real one: it is served
-//! through `rust_mcp_functions::server::transport::router`, the same stateless
+//! through `rust_mcp_functions::hosting` (`ServedHandler` in the test helpers), the same stateless
 //! transport, Host/Origin checks and JSON-RPC error layer as the `handler` binary.
 //! Results are written as the JSON the suite's scenario descriptions show, so a
 //! reader can compare them line by line; [`complete`] adds the `resultType` that
