@@ -10,6 +10,8 @@
 //! - `/mcp` is rmcp's stateless streamable-HTTP service behind the `Host` and `Origin`
 //!   allow-lists, with every refusal turned into a JSON-RPC error body ([`transport`]);
 //! - one log line per request, never a header value ([`logging`]);
+//! - a handler that answers `tools/list` through [`ToolList`] has its tool list
+//!   serialized once, not on every call ([`tool_list`]);
 //! - on SIGTERM it stops accepting, lets in-flight requests finish for
 //!   [`SHUTDOWN_GRACE`], then cancels what is left.
 //!
@@ -37,6 +39,7 @@
 
 mod logging;
 mod settings;
+mod tool_list;
 mod transport;
 
 use std::{
@@ -64,6 +67,7 @@ pub use self::{
         ConfigError, DEFAULT_LOG_FILTER, DEFAULT_PORT, LogFormat, PORT_VAR, Port, PortSource,
         Settings,
     },
+    tool_list::ToolList,
     transport::MAX_REQUEST_BODY_BYTES,
 };
 

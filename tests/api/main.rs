@@ -27,6 +27,7 @@ mod snippets;
 mod snippets_azure;
 mod snippets_contract;
 mod snippets_private;
+mod tool_list_bytes;
 mod tool_table;
 mod weather;
 mod widget;
