@@ -38,6 +38,7 @@
 //! ```
 
 mod logging;
+mod open_files;
 mod settings;
 mod tool_list;
 mod transport;
@@ -79,12 +80,14 @@ pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 
 const AUTH_COMPLETE_PAGE: &str = include_str!("authcomplete.html");
 
-/// Binds, serves `server` until SIGTERM or Ctrl-C, and says how it went: what a
-/// custom handler's `main` does after reading its settings and starting its logs.
+/// Raises the open-files limit as far as the system allows ([`open_files`]), binds,
+/// serves `server` until SIGTERM or Ctrl-C, and says how it went: what a custom
+/// handler's `main` does after reading its settings and starting its logs.
 pub async fn run<S>(settings: &Settings, server: S) -> ExitCode
 where
     S: ServerHandler + Clone + Send + Sync + 'static,
 {
+    open_files::raise_limit();
     let listener = match bind(settings).await {
         Ok(listener) => listener,
         Err(e) => {

@@ -17,6 +17,7 @@ mod http_edge_cases;
 mod identity;
 mod input_required_clients;
 mod inspector;
+mod open_files;
 mod protocol;
 mod proxy;
 mod resources_and_prompts;
