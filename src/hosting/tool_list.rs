@@ -65,7 +65,10 @@ impl ToolList {
             .get::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<Slot>());
         match (slot, &self.json) {
-            (Some(slot), Some(json)) if slot.0.set(json.clone()).is_ok() => Vec::new(),
+            (Some(slot), Some(json)) => {
+                slot.0.get_or_init(|| json.clone());
+                Vec::new()
+            }
             _ => self.tools.to_vec(),
         }
     }

@@ -175,26 +175,30 @@ async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -
 }
 
 /// rmcp's answer to a `tools/list` whose handler left the serialized list to this
-/// layer ([`tool_list`]), with the list in place. An answer that is not the expected
-/// one (which would be a bug) becomes an internal error, never an empty list.
+/// layer ([`tool_list`]), with the list in place. Any other answer (an error the
+/// handler returned after all) passes as rmcp wrote it: only a result that ends in an
+/// empty tool list is filled, so none reaches the client empty.
 async fn with_tool_list(response: Response, json: &Bytes, id: Option<Value>) -> Response {
     let (mut parts, body) = response.into_parts();
-    let spliced = match body.collect().await {
-        Ok(collected) if parts.status == StatusCode::OK => {
-            tool_list::splice(&collected.to_bytes(), json)
-        }
-        _ => None,
-    };
-    let Some(body) = spliced else {
-        tracing::error!("tools/list: rmcp's answer does not end in an empty tool list");
+    let Ok(collected) = body.collect().await else {
         return jsonrpc_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             id,
             ErrorCode::INTERNAL_ERROR,
-            "Internal error: the tool list could not be written",
+            "Internal error: the answer could not be read",
         );
     };
-    parts.headers.remove(header::CONTENT_LENGTH);
+    let bytes = collected.to_bytes();
+    let spliced = (parts.status == StatusCode::OK)
+        .then(|| tool_list::splice(&bytes, json))
+        .flatten();
+    let body = match spliced {
+        Some(spliced) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            spliced
+        }
+        None => bytes,
+    };
     Response::from_parts(parts, Body::from(body))
 }
 

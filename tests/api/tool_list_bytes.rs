@@ -147,6 +147,8 @@ struct Counting {
     tools: hosting::ToolList,
     calls: Arc<AtomicUsize>,
     spliced: Arc<AtomicUsize>,
+    /// Fail after taking the tools, as a handler may (e.g. its storage is down).
+    fail: bool,
 }
 
 impl Counting {
@@ -160,6 +162,7 @@ impl Counting {
             tools: hosting::ToolList::new(vec![tool]),
             calls: Arc::default(),
             spliced: Arc::default(),
+            fail: false,
         }
     }
 }
@@ -178,6 +181,9 @@ impl ServerHandler for Counting {
         let tools = self.tools.for_request(&context);
         if tools.is_empty() {
             self.spliced.fetch_add(1, Ordering::SeqCst);
+        }
+        if self.fail {
+            return Err(McpError::internal_error("the tool registry is down", None));
         }
         Ok(ListToolsResult::with_all_items(tools))
     }
@@ -209,4 +215,24 @@ async fn the_handler_runs_for_every_tools_list_and_only_the_hosting_layer_splice
     let answer: Value = serde_json::from_slice(&answer).unwrap();
     assert_eq!(answer["id"], 8);
     assert_eq!(hosted.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_error_after_taking_the_tools_reaches_the_client_as_the_handler_said_it() {
+    let failing = Counting {
+        fail: true,
+        ..Counting::new()
+    };
+    let served = ServedHandler::start(failing.clone()).await;
+    let reference = bare_rmcp(failing.clone()).await;
+    let (headers, body) = tools_list(Some("2025-11-25"), &json!(9));
+
+    let (status, ours) = post(&served.mcp_url(), &headers, &body).await;
+    let (_, rmcps) = post(&reference.mcp_url(), &headers, &body).await;
+    assert_eq!(status, 200);
+    assert_same_bytes(&ours, &rmcps, "error");
+    let answer: Value = serde_json::from_slice(&ours).unwrap();
+    assert_eq!(answer["id"], 9);
+    assert_eq!(answer["error"]["message"], "the tool registry is down");
+    assert_eq!(failing.spliced.load(Ordering::SeqCst), 1);
 }
