@@ -10,11 +10,17 @@ difference between the two runs, divided by 1000, is what one more request costs
 start-up, first-use setup and shutdown cancel out.
 
 Cases: `ping`, `tools/list` and `tools/call get_alerts` (against the NWS stand-in,
-examples/nws_stub.rs, which runs outside valgrind) on the deployed binary, and
-`tools/list` on the floor (examples/floor.rs: a bare hyper server answering the same
-bytes). With --profile-handler (the same code built with symbols), `tools/list` is run
-the same way on it, and the per-function difference of the two runs (callgrind_annotate,
-inclusive and self) is written to bench/results/instructions-tools-list-profile.txt (KEEP=1 keeps the callgrind files).
+examples/nws_stub.rs, which runs outside valgrind) on the deployed binary; `tools/list`
+on the floor (examples/floor.rs: a bare hyper server answering the same bytes); and
+`ping` and `tools/list` on rmcp alone (examples/rmcp_floor.rs: the same handler behind
+rmcp's stateless service with the hosting layer's settings, and nothing else), which
+is what rmcp costs whatever the hosting layer does.
+
+With --profile-handler (the deployed code built with symbols) and --profile-rmcp (the
+rmcp-alone example, same build), `ping` and `tools/list` are run once more on them, and
+the per-function difference of the two runs (callgrind_annotate, inclusive and self)
+is written to bench/results/instructions-{ping,tools-list,rmcp-ping}-profile.txt
+(KEEP=1 keeps the callgrind files).
 
 Results: bench/results/instructions.json (or --out).
 """
@@ -44,8 +50,19 @@ BODIES = {
     "tools/call get_alerts": {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                               "params": {"name": "get_alerts", "arguments": {"state": "WA"}}},
 }
-# What main measured before any optimisation (issue 13), to check the harness against.
-REFERENCE = {"ping": 110_000, "tools/list": 312_000, "floor tools/list": 16_000}
+# What the deployed binary cost before this round of optimisation (commit 6b45060,
+# 2026-12-02, this harness), to compare against; issue 13's figures on main were
+# ping ~110,000, tools/list ~312,000 (with fewer tools) and the floor ~16,000.
+BEFORE = {"ping": 114_727, "tools/list": 420_400, "tools/call get_alerts": 312_146,
+          "floor tools/list": 18_777}
+# Profiled cases: (case name, binary argument, request, file under bench/results/).
+PROFILES = [
+    ("ping (symbols build)", "profile_handler", "ping", "instructions-ping-profile.txt"),
+    ("tools/list (symbols build)", "profile_handler", "tools/list",
+     "instructions-tools-list-profile.txt"),
+    ("rmcp alone ping (symbols build)", "profile_rmcp", "ping",
+     "instructions-rmcp-ping-profile.txt"),
+]
 
 
 def free_port():
@@ -159,7 +176,7 @@ def table(rows, total, top):
     return lines + [""]
 
 
-def profile_text(before, after, extra, total):
+def profile_text(before, after, extra, total, what):
     self_cost = per_request(annotate(before, False), annotate(after, False), extra)
     by_crate, by_function = {}, {}
     for (file, function), count in self_cost.items():
@@ -176,9 +193,9 @@ def profile_text(before, after, extra, total):
     # (tokio's task poll, nested futures): entries above the total are such frames.
     inclusive = {k: v for k, v in inclusive.items() if v <= total * 1.001}
     return "\n".join([
-        "Where a tools/list request's instructions go: callgrind_annotate of a run with",
+        f"Where the instructions of {what} go: callgrind_annotate of a run with",
         f"N+{extra} requests minus the same for N requests, divided by {extra}",
-        "(bench/instructions.sh; the deployed code, built with symbols).",
+        "(bench/instructions.sh; built with symbols: release profile, not stripped).",
         f"Total per request: {total:,.0f} instructions.",
         "",
         "Self cost by crate (the crate whose function runs; generic code counts for the",
@@ -200,17 +217,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--handler", required=True, help="the deployed (musl, stripped) binary")
     parser.add_argument("--floor", required=True, help="examples/floor.rs, release")
+    parser.add_argument("--rmcp", required=True, help="examples/rmcp_floor.rs, release")
     parser.add_argument("--stub", required=True, help="the NWS stand-in")
-    parser.add_argument("--profile-handler", help="the same server built with symbols")
+    parser.add_argument("--profile-handler", help="the deployed code built with symbols")
+    parser.add_argument("--profile-rmcp", help="examples/rmcp_floor.rs built with symbols")
     parser.add_argument("--n", type=int, default=int(os.environ.get("N", 1000)))
     parser.add_argument("--extra", type=int, default=int(os.environ.get("EXTRA", 1000)))
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("REPEAT", 3)),
-                        help="pairs of runs per case; the median is reported")
+                        help="pairs of runs per case; the median is reported (profiled "
+                             "cases run one pair)")
     parser.add_argument("--out", default=str(ROOT / "bench/results/instructions.json"))
-    parser.add_argument("--profile-out",
-                        default=str(ROOT / "bench/results/instructions-tools-list-profile.txt"))
+    parser.add_argument("--profile-dir", default=str(ROOT / "bench/results"))
     args = parser.parse_args()
-    for name in ("handler", "floor", "stub", "profile_handler"):
+    binaries = ("handler", "floor", "rmcp", "stub", "profile_handler", "profile_rmcp")
+    for name in binaries:
         if getattr(args, name):
             setattr(args, name, str(Path(getattr(args, name)).resolve()))
 
@@ -222,11 +242,12 @@ def main():
                                text=True).stdout.strip() + " --tool=callgrind",
         "requests": f"N={args.n} and N+{args.extra}, one kept-alive connection, sequential",
         "per_request": f"(Ir(N+{args.extra}) - Ir(N)) / {args.extra}, median of "
-                       f"{args.repeat} pairs of runs",
+                       f"{args.repeat} pairs of runs (profiled cases: one pair)",
         "counts": "user-space instructions of the server process (callgrind Ir)"},
-        "binaries": {name: relative(getattr(args, name))
-                     for name in ("handler", "floor", "profile_handler")},
+        "binaries": {name: relative(getattr(args, name)) for name in binaries
+                     if name != "stub"},
         "cases": {}}
+    written = []
     try:
         upstream = stub.stdout.readline().strip().removeprefix("listening on ")
         base_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
@@ -236,16 +257,22 @@ def main():
         body_file.write_bytes(list_body)
         results["tools_list_bytes"] = len(list_body)
 
-        cases = [(name, args.handler, [], body) for name, body in BODIES.items()]
-        cases.append(("floor tools/list", args.floor, [str(body_file)], BODIES["tools/list"]))
-        if args.profile_handler:
-            cases.append(("tools/list (symbols build)", args.profile_handler, [],
-                          BODIES["tools/list"]))
-        for name, binary, extra_args, body in cases:
+        # (name, binary, its arguments, request, pairs of runs, profile file or None)
+        cases = [(name, args.handler, [], body, args.repeat, None)
+                 for name, body in BODIES.items()]
+        cases.append(("floor tools/list", args.floor, [str(body_file)], BODIES["tools/list"],
+                      args.repeat, None))
+        for request in ("ping", "tools/list"):
+            cases.append((f"rmcp alone {request}", args.rmcp, [], BODIES[request],
+                          args.repeat, None))
+        for name, binary, request, profile in PROFILES:
+            if getattr(args, binary):
+                cases.append((name, getattr(args, binary), [], BODIES[request], 1, profile))
+        for name, binary, extra_args, body, repeat_count, profile in cases:
             env = {**base_env, "FUNCTIONS_CUSTOMHANDLER_PORT": str(free_port()),
                    "NWS_API_BASE_URL": upstream}
             runs = []
-            for repeat in range(args.repeat):
+            for repeat in range(repeat_count):
                 files, totals = [], []
                 for n in (args.n, args.n + args.extra):
                     out_file = workdir / f"callgrind.{len(results['cases'])}.{repeat}.{n}.out"
@@ -265,11 +292,16 @@ def main():
                 "instructions_total_of_median_run": {str(args.n): totals[0],
                                                      str(args.n + args.extra): totals[1]},
                 "fixed_cost": totals[0] - round(per_request * args.n),
-                "reference_on_main": REFERENCE.get(name),
+                "before": BEFORE.get(name),
             }
-            if name == "tools/list (symbols build)":
-                Path(args.profile_out).write_text(
-                    profile_text(files[0], files[1], args.extra, per_request))
+            if profile:
+                what = name.removesuffix(" (symbols build)")
+                what = f"a {what.removeprefix('rmcp alone ')} request" + (
+                    " on rmcp alone (examples/rmcp_floor.rs)" if what.startswith("rmcp")
+                    else " on the deployed code")
+                out = Path(args.profile_dir) / profile
+                out.write_text(profile_text(files[0], files[1], args.extra, per_request, what))
+                written.append(out)
     finally:
         stop(stub, timeout=10)
         if os.environ.get("KEEP"):
@@ -278,18 +310,22 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
-    print("\n| request | server | instructions per request (min-max) "
-          "| on main before (issue 13) |")
+    print("\n| request | server | instructions per request (min-max) | before (6b45060) |")
     print("|---|---|---|---|")
     for name, case in results["cases"].items():
-        server = "floor (hyper)" if name.startswith("floor") else "rust-mcp-functions"
-        ref = case["reference_on_main"]
-        print(f"| {name.removeprefix('floor ')} | {server} | {case['instructions_per_request']:,} "
+        if name.startswith("floor"):
+            server, request = "floor (hyper)", name.removeprefix("floor ")
+        elif name.startswith("rmcp alone"):
+            server, request = "rmcp alone", name.removeprefix("rmcp alone ")
+        else:
+            server, request = "rust-mcp-functions", name
+        before = case["before"]
+        print(f"| {request} | {server} | {case['instructions_per_request']:,} "
               f"({min(case['runs']):,}-{max(case['runs']):,}) "
-              f"| {'≈' + format(ref, ',') if ref else '-'} |")
+              f"| {format(before, ',') if before else '-'} |")
     print(f"\nwritten: {args.out}")
-    if args.profile_handler:
-        print(f"written: {args.profile_out}")
+    for out in written:
+        print(f"written: {out}")
 
 
 def relative(path):

@@ -6,14 +6,16 @@
 #   N=200 EXTRA=200 REPEAT=1 bench/instructions.sh      a quick look
 #
 # Cases: ping, tools/list and tools/call get_alerts on the deployed binary (the static
-# musl build that scripts/package.sh puts in the zip: release, mimalloc), and tools/list
-# on the floor, examples/floor.rs (a bare hyper server answering the same bytes). See
-# bench/instructions.py for the method.
+# musl build that scripts/package.sh puts in the zip: release, mimalloc); tools/list on
+# the floor, examples/floor.rs (a bare hyper server answering the same bytes); ping and
+# tools/list on rmcp alone, examples/rmcp_floor.rs (the same handler behind rmcp's
+# stateless service, without the hosting layer). See bench/instructions.py for the method.
 #
 # Also builds the same code with symbols (release profile, strip off, line tables; its
-# own target dir, target/instructions) for the per-function profile of tools/list,
-# bench/results/instructions-tools-list-profile.txt. Symbols do not change the code:
-# its tools/list count must match the deployed binary's (instructions.json has both).
+# own target dir, target/instructions) for per-function profiles of ping and tools/list,
+# and of ping on rmcp alone: bench/results/instructions-*-profile.txt. Symbols do not
+# change the code: their counts must match the deployed binary's (instructions.json has
+# both).
 #
 # Needs valgrind (Debian's, installed with apt when root). Writes
 # bench/results/instructions.json. Every process binds 127.0.0.1 and is stopped by PID.
@@ -40,8 +42,10 @@ handler=target/package/$target/release/handler
 CARGO_TARGET_DIR="$PWD/target/instructions" \
   CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
   CC_x86_64_unknown_linux_musl="${CC_x86_64_unknown_linux_musl:-musl-gcc}" \
-  cargo build --locked --release --target "$target" --bin handler --example floor
+  cargo build --locked --release --target "$target" --bin handler --example floor \
+  --example rmcp_floor
 built=target/instructions/$target/release
 
 exec python3 bench/instructions.py --handler "$handler" --floor "$built/examples/floor" \
-  --profile-handler "$built/handler" --stub target/release/examples/nws_stub "$@"
+  --rmcp "$built/examples/rmcp_floor" --profile-handler "$built/handler" \
+  --profile-rmcp "$built/examples/rmcp_floor" --stub target/release/examples/nws_stub "$@"

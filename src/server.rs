@@ -65,6 +65,8 @@ pub struct McpServer {
 struct Inner {
     tools: Tools,
     tool_router: ToolRouter<Tools>,
+    /// The router's tools, serialized once for `tools/list`.
+    tool_list: hosting::ToolList,
     prompts: Prompts,
     prompt_router: PromptRouter<Prompts>,
     resources: Resources,
@@ -95,9 +97,11 @@ impl McpServer {
         };
         let tool_router = Tools::router();
         let prompt_router = Prompts::router();
+        let tool_list = hosting::ToolList::new(tool_router.list_all());
         Ok(Self {
             inner: Arc::new(Inner {
-                info: server_info(&tool_router.list_all()),
+                info: server_info(tool_list.tools()),
+                tool_list,
                 tools,
                 tool_router,
                 prompts,
@@ -199,11 +203,11 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let Hint { ttl_ms, scope } = cache_hints::PER_DEPLOYMENT;
         Ok(
-            ListToolsResult::with_all_items(self.inner.tool_router.list_all())
+            ListToolsResult::with_all_items(self.inner.tool_list.for_request(&context))
                 .with_ttl_ms(ttl_ms)
                 .with_cache_scope(scope),
         )

@@ -10,6 +10,8 @@
 //! - `/mcp` is rmcp's stateless streamable-HTTP service behind the `Host` and `Origin`
 //!   allow-lists, with every refusal turned into a JSON-RPC error body ([`transport`]);
 //! - one log line per request, never a header value ([`logging`]);
+//! - a handler that answers `tools/list` through [`ToolList`] has its tool list
+//!   serialized once, not on every call ([`tool_list`]);
 //! - on SIGTERM it stops accepting, lets in-flight requests finish for
 //!   [`SHUTDOWN_GRACE`], then cancels what is left.
 //!
@@ -36,7 +38,9 @@
 //! ```
 
 mod logging;
+mod open_files;
 mod settings;
+mod tool_list;
 mod transport;
 
 use std::{
@@ -64,6 +68,7 @@ pub use self::{
         ConfigError, DEFAULT_LOG_FILTER, DEFAULT_PORT, LogFormat, PORT_VAR, Port, PortSource,
         Settings,
     },
+    tool_list::ToolList,
     transport::MAX_REQUEST_BODY_BYTES,
 };
 
@@ -75,12 +80,14 @@ pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 
 const AUTH_COMPLETE_PAGE: &str = include_str!("authcomplete.html");
 
-/// Binds, serves `server` until SIGTERM or Ctrl-C, and says how it went: what a
-/// custom handler's `main` does after reading its settings and starting its logs.
+/// Raises the open-files limit as far as the system allows ([`open_files`]), binds,
+/// serves `server` until SIGTERM or Ctrl-C, and says how it went: what a custom
+/// handler's `main` does after reading its settings and starting its logs.
 pub async fn run<S>(settings: &Settings, server: S) -> ExitCode
 where
     S: ServerHandler + Clone + Send + Sync + 'static,
 {
+    open_files::raise_limit();
     let listener = match bind(settings).await {
         Ok(listener) => listener,
         Err(e) => {

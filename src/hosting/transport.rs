@@ -9,7 +9,9 @@
 //! (batches are not part of the streamable-HTTP transport since 2025-06-18), and
 //! other refusals keep their status with a JSON-RPC body clients can parse, with
 //! the request's `id` when it is known and `null` otherwise. The peek also names the
-//! MCP method and tool for the request log.
+//! MCP method and tool for the request log, and for a `tools/list` offers the handler
+//! a slot for its serialized tool list, which it then splices into rmcp's answer
+//! ([`tool_list`]).
 //!
 //! One check is added: `MCP-Protocol-Version` must name a revision the handler
 //! supports ([`ServerHandler::supported_protocol_versions`]), where rmcp accepts any
@@ -39,7 +41,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Settings, logging::McpCall};
+use super::{Settings, logging::McpCall, tool_list};
 
 /// The JSON-RPC code of a transport-level refusal that has no code of its own (a
 /// disallowed `Host`, a missing `Accept`): the first of the codes JSON-RPC reserves
@@ -69,14 +71,21 @@ where
         .iter()
         .map(|v| v.as_str().to_owned())
         .collect();
-    let service = StreamableHttpService::new(
+    // rmcp's `Service::call` clones the whole service for every request (its settings,
+    // with the host and origin lists), and `route_service` clones it once more; `handle`
+    // is what `call` runs on that clone, so one shared service costs an `Arc` increment.
+    let service = Arc::new(StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(NeverSessionManager::default()),
         config,
-    );
+    ));
+    let mcp = axum::routing::any(move |request: Request| {
+        let service = Arc::clone(&service);
+        async move { service.handle(request).await }
+    });
     axum::Router::new()
-        .route_service("/mcp", service.clone())
-        .route_service("/mcp/", service)
+        .route("/mcp", mcp.clone())
+        .route("/mcp/", mcp)
         .layer(middleware::from_fn(move |request, next| {
             jsonrpc_errors(Arc::clone(&versions), request, next)
         }))
@@ -95,6 +104,16 @@ enum Peek {
     },
     Batch,
     Malformed(String),
+}
+
+impl Peek {
+    /// The request's `id`, if the body is a message that has one.
+    fn id(&self) -> Option<Value> {
+        match self {
+            Peek::Message { id, .. } => id.clone(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -125,14 +144,24 @@ struct Meta {
 /// then make a plain-text refusal a JSON-RPC error and tell the request log what
 /// was called. `versions` are the handler's supported protocol revisions.
 async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -> Response {
-    let (request, peek) = match buffer_json_post(request).await {
+    let (mut request, peek) = match buffer_json_post(request).await {
         Ok(buffered) => buffered,
         Err(refusal) => return refusal,
     };
     if let Some(refusal) = unsupported_version(&versions, request.headers(), &peek) {
         return refusal;
     }
-    let response = next.run(request).await;
+    let slot =
+        matches!(&peek, Peek::Message { call, .. } if call.method.as_deref() == Some("tools/list"))
+            .then(|| {
+                let slot = tool_list::Slot::default();
+                request.extensions_mut().insert(slot.clone());
+                slot
+            });
+    let mut response = next.run(request).await;
+    if let Some(json) = slot.and_then(|slot| slot.get()) {
+        response = with_tool_list(response, &json, peek.id()).await;
+    }
     let failure = peek_failure_status(response.status(), &peek);
     let (id, call) = match peek {
         Peek::Message { id, call, .. } => (id, Some(call)),
@@ -143,6 +172,34 @@ async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -
         response.extensions_mut().insert(call);
     }
     response
+}
+
+/// rmcp's answer to a `tools/list` whose handler left the serialized list to this
+/// layer ([`tool_list`]), with the list in place. Any other answer (an error the
+/// handler returned after all) passes as rmcp wrote it: only a result that ends in an
+/// empty tool list is filled, so none reaches the client empty.
+async fn with_tool_list(response: Response, json: &Bytes, id: Option<Value>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(collected) = body.collect().await else {
+        return jsonrpc_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            id,
+            ErrorCode::INTERNAL_ERROR,
+            "Internal error: the answer could not be read",
+        );
+    };
+    let bytes = collected.to_bytes();
+    let spliced = (parts.status == StatusCode::OK)
+        .then(|| tool_list::splice(&bytes, json))
+        .flatten();
+    let body = match spliced {
+        Some(spliced) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            spliced
+        }
+        None => bytes,
+    };
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// Reads a JSON POST's body (within [`MAX_REQUEST_BODY_BYTES`]) and peeks at it,
