@@ -18,6 +18,23 @@ fn hard_limit() -> u64 {
         .unwrap_or_else(|_| panic!("hard limit {hard:?} is not a number"))
 }
 
+/// The handler, started by a shell that sets its soft open-files limit to `soft`
+/// and then becomes the handler.
+fn handler_with_soft_limit(soft: u64) -> Handler {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("soft-limit.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nulimit -Sn {soft} || exit 1\nexec '{}'\n",
+            handler_path().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Handler::start_binary(&script, dir, &[])
+}
+
 #[test]
 fn a_low_soft_limit_is_raised_to_the_hard_limit_and_logged() {
     let hard = hard_limit();
@@ -25,20 +42,7 @@ fn a_low_soft_limit_is_raised_to_the_hard_limit_and_logged() {
         hard > 256,
         "the test needs a hard limit above 256, not {hard}"
     );
-    // Started as a shell that lowers its soft limit and then becomes the handler.
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("low-limit.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nulimit -Sn 256 || exit 1\nexec '{}'\n",
-            handler_path().display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-
-    let mut handler = Handler::start_binary(&script, dir, &[]);
+    let mut handler = handler_with_soft_limit(256);
     let line = handler.wait_for_output("open files:");
     assert!(
         line.contains(&format!(
@@ -59,19 +63,7 @@ fn a_low_soft_limit_is_raised_to_the_hard_limit_and_logged() {
 #[test]
 fn a_soft_limit_already_at_the_hard_limit_is_logged_as_it_is() {
     let hard = hard_limit();
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("at-hard-limit.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nulimit -Sn {hard} || exit 1\nexec '{}'\n",
-            handler_path().display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-
-    let mut handler = Handler::start_binary(&script, dir, &[]);
+    let mut handler = handler_with_soft_limit(hard);
     let line = handler.wait_for_output("open files:");
     assert!(
         line.contains(&format!("open files: limit {hard} (the hard limit)")),
