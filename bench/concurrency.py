@@ -39,6 +39,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from measure import status_kib  # bench/measure.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
 PROTOCOL = "2025-06-18"
@@ -79,13 +81,6 @@ def stop(process):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-def status_kib(pid, field):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
 
 
 def cpu_seconds(pid):

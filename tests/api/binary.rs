@@ -186,18 +186,15 @@ fn json_logs_carry_the_invocation_id_and_never_secrets() {
     assert_eq!(request_line["status"], 200);
     assert_eq!(request_line["mcp_method"], "tools/list");
     assert!(request_line["latency_ms"].is_number(), "{request_line}");
-    let all = output.join("\n");
-    for secret in [
-        "query-secret-123",
-        "key-secret-456",
-        "token-secret-789",
-        "cookie-secret-000",
-    ] {
-        assert!(
-            !all.contains(secret),
-            "{secret} leaked into the logs:\n{all}"
-        );
-    }
+    assert_no_secret_in(
+        &output,
+        &[
+            "query-secret-123",
+            "key-secret-456",
+            "token-secret-789",
+            "cookie-secret-000",
+        ],
+    );
 }
 
 #[test]
@@ -308,15 +305,23 @@ async fn a_tool_warning_carries_the_invocation_id_and_no_other_header() {
     assert_eq!(request_line["invocation_id"], INVOCATION_ID);
     assert_eq!(request_line["tool"], "get_forecast");
 
+    assert_no_secret_in(
+        &output,
+        &[
+            "query-secret-123",
+            "key-secret-456",
+            "token-secret-789",
+            "cookie-secret-000",
+            "principal-secret-111",
+            "agent-secret-222",
+        ],
+    );
+}
+
+/// None of `secrets` appears in any line the process wrote.
+fn assert_no_secret_in(output: &[String], secrets: &[&str]) {
     let all = output.join("\n");
-    for secret in [
-        "query-secret-123",
-        "key-secret-456",
-        "token-secret-789",
-        "cookie-secret-000",
-        "principal-secret-111",
-        "agent-secret-222",
-    ] {
+    for secret in secrets {
         assert!(
             !all.contains(secret),
             "{secret} leaked into the logs:\n{all}"

@@ -110,37 +110,13 @@ async fn rmcp_client_retries_on_another_instance_with_the_shared_key() {
     );
 
     // An instance with another key refuses the state; so does a tampered state.
-    let refused = on_foreign
-        .call_tool_once(retry.clone())
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        refused.contains("requestState integrity check failed"),
-        "{refused}"
-    );
+    assert_refused(&on_foreign, retry.clone()).await;
     let tampered = retry.clone().with_request_state(format!("{state}x"));
-    let refused = on_second
-        .call_tool_once(tampered)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        refused.contains("requestState integrity check failed"),
-        "{refused}"
-    );
+    assert_refused(&on_second, tampered).await;
     // State sealed for one tool is refused by another.
     let mut other_tool = retry;
     other_tool.name = MULTI_ROUND_TOOL.into();
-    let refused = on_second
-        .call_tool_once(other_tool)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        refused.contains("requestState integrity check failed"),
-        "{refused}"
-    );
+    assert_refused(&on_second, other_tool).await;
 
     // rmcp's own driver through two rounds, alternating instances by hand.
     let mut params = call(MULTI_ROUND_TOOL);
@@ -322,5 +298,17 @@ async fn python_sdk_retries_on_another_instance_with_the_shared_key() {
     assert!(
         stderr.contains("requestState integrity check failed"),
         "{stderr}"
+    );
+}
+
+/// The call fails at the protocol level: its `requestState` does not open.
+async fn assert_refused(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, User>,
+    params: CallToolRequestParams,
+) {
+    let refused = client.call_tool_once(params).await.unwrap_err().to_string();
+    assert!(
+        refused.contains("requestState integrity check failed"),
+        "{refused}"
     );
 }
