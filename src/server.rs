@@ -17,11 +17,11 @@ use rmcp::{
         tool::ToolCallContext,
     },
     model::{
-        CallToolRequestParams, CallToolResponse, CompleteRequestMethod, CompleteRequestParams,
-        CompleteResult, ExtensionCapabilities, GetPromptRequestParams, GetPromptResponse,
-        Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
-        ReadResourceResponse, RequestStateError, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, ExtensionCapabilities, GetPromptRequestParams,
+        GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+        ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+        ReadResourceRequestParams, ReadResourceResponse, RequestStateError, ServerCapabilities,
+        ServerConfig, Tool,
     },
     service::RequestContext,
 };
@@ -262,17 +262,6 @@ impl ServerHandler for McpServer {
         let caller = self.caller(&context);
         let result = self.inner.resources.read(&request.uri, &caller).await?;
         Ok(result.into())
-    }
-
-    // Completions are not declared. rmcp's default answers an empty completion, which
-    // clients (and the 2026-07-28 conformance checks) read as support for a capability
-    // that was never declared; the spec's answer is "method not found".
-    async fn complete(
-        &self,
-        _request: CompleteRequestParams,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<CompleteResult, McpError> {
-        Err(McpError::method_not_found::<CompleteRequestMethod>())
     }
 
     async fn list_resource_templates(
