@@ -74,6 +74,7 @@ fn assert_no_schema_warnings(stderr: &str, negotiation: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the TypeScript SDK 2.x (tests/npm): scripts/test.sh"]
 async fn typescript_sdk_2_calls_every_tool_gets_prompts_and_reads_resources() {
     let env = ToolEnv::start().await;
     let handler = env.handler(&[]);
@@ -129,6 +130,7 @@ async fn typescript_sdk_2_calls_every_tool_gets_prompts_and_reads_resources() {
 /// Completion of a snippet's name, for `use_snippet`'s `name` and for the
 /// `snippet:///{name}` template: the names saved that start with what was typed.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the TypeScript SDK 2.x (tests/npm): scripts/test.sh"]
 async fn typescript_sdk_2_completes_snippet_names() {
     let env = ToolEnv::start().await;
     let handler = env.handler(&[]);
