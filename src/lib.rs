@@ -10,13 +10,14 @@
 //!   and JSON-RPC errors, request logs, graceful shutdown. Knows nothing of our tools.
 //! - [`server`]: our MCP handler: identity, capabilities, routing to the tools and
 //!   resources.
-//! - [`tools`], [`prompts`], [`resources`]: what the server offers, thin wrappers
-//!   over the domain code; [`cache_hints`]: how long clients may reuse lists and reads.
+//! - [`tools`], [`prompts`], [`resources`], [`completions`]: what the server offers,
+//!   thin wrappers over the domain code; [`cache_hints`]: how long clients may reuse lists and reads.
 //! - [`weather`], [`snippets`], [`identity`], [`widget`]: the domain code, testable
 //!   without MCP.
 //! - [`config`]: every setting, parsed once from the environment.
 
 pub mod cache_hints;
+pub mod completions;
 pub mod config;
 pub mod identity;
 pub mod prompts;

@@ -17,11 +17,11 @@ use rmcp::{
         tool::ToolCallContext,
     },
     model::{
-        CallToolRequestParams, CallToolResponse, CompleteRequestMethod, CompleteRequestParams,
-        CompleteResult, ExtensionCapabilities, GetPromptRequestParams, GetPromptResponse,
-        Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
-        ReadResourceResponse, RequestStateError, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+        ExtensionCapabilities, GetPromptRequestParams, GetPromptResponse, Implementation,
+        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+        PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+        RequestStateError, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
@@ -29,6 +29,7 @@ use tracing::Instrument;
 
 use crate::{
     cache_hints::{self, Hint},
+    completions::Completions,
     config::{Config, RequestStateKey, SnippetsScope, StorageConfig},
     identity::{Caller, Identity},
     prompts::Prompts,
@@ -69,6 +70,7 @@ struct Inner {
     prompts: Prompts,
     prompt_router: PromptRouter<Prompts>,
     resources: Resources,
+    completions: Completions,
     identity: Identity,
     info: ServerConfig,
 }
@@ -79,7 +81,7 @@ impl McpServer {
     /// It fails only if the system cannot give a random key for `requestState`.
     pub fn new(config: &Config) -> Result<Self, RequestStateError> {
         log_settings(config);
-        let snippets = Arc::new(Snippets::new(config.storage.clone()));
+        let snippets = Arc::new(Snippets::new(config.storage.clone(), config.snippet_limits));
         let identity = Identity::new(&config.identity);
         let scope = config.snippets_scope;
         let tools = Tools {
@@ -97,6 +99,15 @@ impl McpServer {
         let tool_router = Tools::router();
         let prompt_router = Prompts::router();
         let tool_list = rmcp_functions::ToolList::new(tool_router.list_all());
+        let completions = Completions {
+            snippets: Arc::clone(&snippets),
+            scope,
+            prompts: prompt_router
+                .list_all()
+                .into_iter()
+                .map(|p| p.name)
+                .collect(),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 info: server_info(tool_list.tools()),
@@ -106,6 +117,7 @@ impl McpServer {
                 prompts,
                 prompt_router,
                 resources: Resources { snippets, scope },
+                completions,
                 identity,
             }),
         })
@@ -124,8 +136,11 @@ fn log_settings(config: &Config) {
     match &config.storage {
         StorageConfig::Missing { reason } => tracing::warn!("snippet storage: {reason}"),
         storage => tracing::info!(
-            "snippet storage: {storage}; collections: {}",
-            config.snippets_scope
+            "snippet storage: {storage}; collections: {}, each at most {} snippets and {} \
+             bytes",
+            config.snippets_scope,
+            config.snippet_limits.max_count,
+            config.snippet_limits.max_bytes
         ),
     }
     tracing::info!("identity: {}", config.identity);
@@ -143,9 +158,9 @@ fn log_settings(config: &Config) {
     }
 }
 
-/// The server's identity and capabilities: tools, prompts, and resources (the
-/// weather widget, with the MCP Apps extension that names its media type, and the
-/// saved snippets).
+/// The server's identity and capabilities: tools, prompts, resources (the weather
+/// widget, with the MCP Apps extension that names its media type, and the saved
+/// snippets), and completions of snippet names.
 fn server_info(tools: &[Tool]) -> ServerConfig {
     let extensions =
         ExtensionCapabilities::from([(widget::EXTENSION_ID.to_owned(), widget::capability())]);
@@ -154,6 +169,7 @@ fn server_info(tools: &[Tool]) -> ServerConfig {
         .enable_tools()
         .enable_prompts()
         .enable_resources()
+        .enable_completions()
         .build();
     ServerConfig::new(capabilities)
         .with_server_info(
@@ -263,15 +279,13 @@ impl ServerHandler for McpServer {
         Ok(result.into())
     }
 
-    // Completions are not declared. rmcp's default answers an empty completion, which
-    // clients (and the 2026-07-28 conformance checks) read as support for a capability
-    // that was never declared; the spec's answer is "method not found".
     async fn complete(
         &self,
-        _request: CompleteRequestParams,
-        _context: RequestContext<RoleServer>,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, McpError> {
-        Err(McpError::method_not_found::<CompleteRequestMethod>())
+        let caller = self.caller(&context);
+        self.inner.completions.complete(&request, &caller).await
     }
 
     async fn list_resource_templates(
