@@ -10,6 +10,7 @@ mod binary;
 mod confirmations;
 mod conformance;
 mod deploy;
+mod docs_links;
 mod example;
 mod functions_files;
 mod helpers;
