@@ -1,6 +1,6 @@
 #!/bin/sh
-# Checks a deployed MCP server step by step with rmcp-functions-smoke (its README says what
-# each step proves; rust-mcp-functions' docs/deploy.md, "After `azd up`", each diagnosis).
+# Checks a deployed MCP server step by step with rmcp-functions-smoke (`--help` lists the
+# steps; rust-mcp-functions' docs/deploy.md, "After `azd up`", explains each diagnosis).
 # The same file serves any crate deployed this way: nothing in it names one server.
 #
 #   scripts/smoke.sh                      the azd environment's deployment (what the

@@ -24,10 +24,10 @@ const RUNTIME_SWITCH: &str = "azd env set FLEX_RUNTIME node";
 
 /// What every step works with: the command line, the HTTP client and the two URLs.
 pub struct Check<'a> {
-    pub args: &'a Args,
-    pub http: &'a Http,
-    pub ready_url: String,
-    pub mcp_url: String,
+    args: &'a Args,
+    http: &'a Http,
+    ready_url: String,
+    mcp_url: String,
 }
 
 impl<'a> Check<'a> {
