@@ -15,6 +15,7 @@ use rmcp::{
 use crate::{
     cache_hints::{self, Hint},
     config::SnippetsScope,
+    fault,
     identity::Caller,
     snippets::{Owner, SnippetError, SnippetInfo, SnippetName, Snippets},
     widget,
@@ -162,9 +163,10 @@ pub fn mime_type(name: &str) -> &'static str {
     }
 }
 
+/// A failure to read storage: a JSON-RPC internal error, told through
+/// [`fault::report`] like the tools' storage failures.
 fn storage_error(error: SnippetError) -> McpError {
-    tracing::warn!(%error, "snippet storage failed");
-    McpError::internal_error(error.sentence(), None)
+    McpError::internal_error(fault::report(&error), None)
 }
 
 #[cfg(test)]

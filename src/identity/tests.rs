@@ -162,11 +162,56 @@ fn without_the_oid_claim_the_id_header_stands_in() {
 }
 
 #[test]
-fn the_claim_wins_over_a_different_id_header() {
+fn an_id_header_that_disagrees_with_the_claim_is_refused_and_logged_once() {
     let other = "0b7a7d0e-97b8-4a4e-9f4c-1d2b3c4d5e6f";
-    let caller = trusted().caller_from_headers(&headers(&[
+    let policy = trusted();
+    let disagreeing = [
+        // Another user than the claim.
+        headers(&[
+            ("x-ms-client-principal", &encoded(&principal_json(OID))),
+            ("x-ms-client-principal-id", other),
+        ]),
+        // Not an id at all.
+        headers(&[
+            ("x-ms-client-principal", &encoded(&principal_json(OID))),
+            ("x-ms-client-principal-id", "../other"),
+        ]),
+        // The claim's, and then another.
+        headers(&[
+            ("x-ms-client-principal", &encoded(&principal_json(OID))),
+            ("x-ms-client-principal-id", OID),
+            ("x-ms-client-principal-id", other),
+        ]),
+        // No claim, and two ID headers that disagree.
+        headers(&[
+            ("x-ms-client-principal-id", other),
+            ("x-ms-client-principal-id", OID),
+        ]),
+    ];
+    let (callers, logs) = logs_of(|| {
+        disagreeing
+            .iter()
+            .map(|headers| policy.caller_from_headers(headers))
+            .collect::<Vec<_>>()
+    });
+    for caller in &callers {
+        assert_eq!(
+            unreadable(caller),
+            Some(PrincipalError::IdMismatch),
+            "{caller:?}"
+        );
+    }
+    let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{logs}");
+    assert!(warnings[0].contains("names another user"), "{logs}");
+    for value in [OID, other, "../other"] {
+        assert!(!logs.contains(value), "{value} logged:\n{logs}");
+    }
+
+    // The same user in either spelling agrees.
+    let caller = policy.caller_from_headers(&headers(&[
         ("x-ms-client-principal", &encoded(&principal_json(OID))),
-        ("x-ms-client-principal-id", other),
+        ("x-ms-client-principal-id", &OID.to_ascii_uppercase()),
     ]));
     assert_eq!(caller.user_id().map(UserId::as_str), Some(OID));
 }

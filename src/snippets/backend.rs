@@ -39,7 +39,8 @@ impl Backend {
         }
     }
 
-    /// Names the backend in error messages ("Azure Blob Storage … failed: …").
+    /// Names the backend in the log line of a storage failure, never to the caller
+    /// (see [`SnippetError::Storage`]).
     pub(super) fn label(&self) -> String {
         match self {
             Self::Local { dir, .. } => format!("the local snippet directory {}", dir.display()),
