@@ -24,6 +24,8 @@ pub mod fault;
 pub mod hosting;
 pub mod identity;
 pub mod prompts;
+#[cfg(test)]
+mod property;
 pub mod resources;
 pub mod server;
 pub mod snippets;

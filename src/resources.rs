@@ -171,7 +171,65 @@ fn storage_error(error: SnippetError) -> McpError {
 
 #[cfg(test)]
 mod tests {
-    use super::mime_type;
+    use proptest::prelude::*;
+    use rmcp::model::ErrorCode;
+
+    use super::*;
+    use crate::{config::StorageConfig, identity::AnonymousReason};
+
+    /// A snippet collection with one snippet, `a`, and a file next to the collection
+    /// that no URI may reach.
+    fn collection() -> (tempfile::TempDir, Resources) {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("snippets");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.json"), "inside").unwrap();
+        std::fs::write(root.path().join("secret.json"), "outside").unwrap();
+        let snippets = Arc::new(Snippets::new(StorageConfig::Local { dir }));
+        let resources = Resources {
+            snippets,
+            scope: SnippetsScope::Shared,
+        };
+        (root, resources)
+    }
+
+    /// A URI as a client could send it: ours with any tail, path tricks, or anything.
+    fn uri() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ".{0,40}".prop_map(|tail| format!("{SNIPPET_URI_PREFIX}{tail}")),
+            "(\\.\\./|%2e|/|a|secret|\\.json|\\\\){0,6}"
+                .prop_map(|tail| format!("{SNIPPET_URI_PREFIX}{tail}")),
+            Just(format!("{SNIPPET_URI_PREFIX}a")),
+            Just(format!("{SNIPPET_URI_PREFIX}../secret")),
+            ".{0,60}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::property::config())]
+
+        /// Any URI reads the one snippet it names in the collection, or is not
+        /// found; never anything outside, never a panic. Any cursor pages or is
+        /// refused as invalid.
+        #[test]
+        fn fuzz_resource_uris_and_cursors(uri in uri(), cursor in proptest::option::of(".{0,40}")) {
+            let (_root, resources) = collection();
+            let caller = Caller::Anonymous(AnonymousReason::SignInOff);
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            match runtime.block_on(resources.read(&uri, &caller)) {
+                Ok(read) => {
+                    prop_assert!(uri == format!("{SNIPPET_URI_PREFIX}a") || widget::read(&uri).is_some(), "{}", uri);
+                    let text = serde_json::to_string(&read).unwrap();
+                    prop_assert!(!text.contains("outside"));
+                }
+                Err(error) => prop_assert_eq!(error.code, ErrorCode::RESOURCE_NOT_FOUND, "{}", uri),
+            }
+            match runtime.block_on(resources.list(cursor.as_deref(), &caller)) {
+                Ok(list) => prop_assert!(list.resources.len() <= 2),
+                Err(error) => prop_assert_eq!(error.code, ErrorCode::INVALID_PARAMS),
+            }
+        }
+    }
 
     #[test]
     fn the_extension_names_the_media_type() {
