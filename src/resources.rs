@@ -205,20 +205,26 @@ mod tests {
         ]
     }
 
-    proptest! {
-        #![proptest_config(crate::property::config())]
-
-        /// Any URI reads the one snippet it names in the collection, or is not
-        /// found; never anything outside, never a panic. Any cursor pages or is
-        /// refused as invalid.
-        #[test]
-        fn fuzz_resource_uris_and_cursors(uri in uri(), cursor in proptest::option::of(".{0,40}")) {
-            let (_root, resources) = collection();
-            let caller = Caller::Anonymous(AnonymousReason::SignInOff);
-            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// Any URI reads the one snippet it names in the collection, or is not found;
+    /// never anything outside, never a panic. Any cursor pages or is refused as
+    /// invalid. (A plain runner rather than `proptest!`: the collection and the
+    /// runtime are built once, not per case.)
+    #[test]
+    fn fuzz_resource_uris_and_cursors() {
+        let (_root, resources) = collection();
+        let caller = Caller::Anonymous(AnonymousReason::SignInOff);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut config = crate::property::config();
+        config.source_file = Some(file!());
+        let mut runner = proptest::test_runner::TestRunner::new(config);
+        let inputs = (uri(), proptest::option::of(".{0,40}"));
+        let outcome = runner.run(&inputs, |(uri, cursor)| {
             match runtime.block_on(resources.read(&uri, &caller)) {
                 Ok(read) => {
-                    prop_assert!(uri == format!("{SNIPPET_URI_PREFIX}a") || widget::read(&uri).is_some(), "{}", uri);
+                    let ours = uri == format!("{SNIPPET_URI_PREFIX}a");
+                    prop_assert!(ours || widget::read(&uri).is_some(), "{}", uri);
                     let text = serde_json::to_string(&read).unwrap();
                     prop_assert!(!text.contains("outside"));
                 }
@@ -228,6 +234,10 @@ mod tests {
                 Ok(list) => prop_assert!(list.resources.len() <= 2),
                 Err(error) => prop_assert_eq!(error.code, ErrorCode::INVALID_PARAMS),
             }
+            Ok(())
+        });
+        if let Err(failure) = outcome {
+            panic!("{failure}");
         }
     }
 

@@ -143,12 +143,18 @@ impl Confirmations {
         let Some(response) = responses.and_then(|r| r.get(QUESTION)) else {
             return Ok(Reply::Unanswered(facts));
         };
-        let result = ElicitResult::deserialize(response).map_err(|e| {
+        let not_a_result = |e: &dyn std::fmt::Display| {
             McpError::invalid_params(
                 format!("inputResponses.{QUESTION} is not an elicitation result: {e}"),
                 None,
             )
-        })?;
+        };
+        // serde also reads a struct from an array (`["accept", {"confirm": true}]`);
+        // an elicitation result is an object, and nothing else is taken for a yes.
+        if !response.is_object() {
+            return Err(not_a_result(&"expected an object"));
+        }
+        let result = ElicitResult::deserialize(response).map_err(|e| not_a_result(&e))?;
         let answer = match result.action {
             ElicitationAction::Accept => {
                 let ticked = result
@@ -239,6 +245,26 @@ mod tests {
                     |(action, content)| json!({"action": action, "content": {FIELD: content}})
                 ),
         ]
+    }
+
+    /// Found by `fuzz_confirmation_answers`: serde reads a struct from an array, so
+    /// `["accept", {"confirm": true}]` was taken for a yes.
+    #[test]
+    fn only_an_object_is_an_answer() {
+        let confirmations = confirmations();
+        let state = sealed(&confirmations);
+        let array = json!(["accept", {FIELD: true}, null]);
+        let responses = InputResponses::from([(QUESTION.to_owned(), array)]);
+        let reply = confirmations.read::<Value>(&state, Some(&responses), CALL);
+        let Err(error) = reply else {
+            panic!("an array was read as an answer");
+        };
+        assert_eq!(error.code, rmcp::model::ErrorCode::INVALID_PARAMS);
+        assert!(
+            error.message.contains("expected an object"),
+            "{}",
+            error.message
+        );
     }
 
     proptest! {
