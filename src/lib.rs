@@ -4,14 +4,14 @@
 //!
 //! # Layout
 //! Dependencies point down this list, never up:
-//! - `main.rs`: config → logging → the handler → [`hosting::run`].
-//! - [`hosting`]: the custom-handler layer, for any rmcp `ServerHandler`: port,
-//!   readiness, `/mcp` with its Host/Origin allow-lists and JSON-RPC errors, request
-//!   logs, graceful shutdown. Knows nothing of our tools.
+//! - `main.rs`: config → logging → the handler → `rmcp_functions::CustomHandler::run`.
+//! - the `rmcp-functions` crate (crates/rmcp-functions): the custom-handler layer, for
+//!   any rmcp `ServerHandler`: port, readiness, `/mcp` with its Host/Origin allow-lists
+//!   and JSON-RPC errors, request logs, graceful shutdown. Knows nothing of our tools.
 //! - [`server`]: our MCP handler: identity, capabilities, routing to the tools and
 //!   resources.
-//! - [`tools`], [`prompts`], [`resources`]: what the server offers, thin wrappers
-//!   over the domain code; [`cache_hints`]: how long clients may reuse lists and reads.
+//! - [`tools`], [`prompts`], [`resources`], [`completions`]: what the server offers,
+//!   thin wrappers over the domain code; [`cache_hints`]: how long clients may reuse lists and reads.
 //! - [`weather`], [`snippets`], [`identity`], [`widget`]: the domain code, testable
 //!   without MCP.
 //! - [`config`]: every setting, parsed once from the environment.
@@ -19,9 +19,9 @@
 //!   (quietly, with the invocation id) and the log (whole).
 
 pub mod cache_hints;
+pub mod completions;
 pub mod config;
 pub mod fault;
-pub mod hosting;
 pub mod identity;
 pub mod prompts;
 #[cfg(test)]

@@ -24,6 +24,9 @@ use crate::{
 /// The URI of a saved snippet is this followed by its name.
 pub const SNIPPET_URI_PREFIX: &str = "snippet:///";
 
+/// The template of those URIs (RFC 6570), which completions complete too.
+pub const SNIPPET_TEMPLATE: &str = "snippet:///{name}";
+
 /// Snippets per page of `resources/list`.
 const PAGE_SIZE: usize = 100;
 
@@ -35,8 +38,8 @@ pub struct Resources {
 }
 
 impl Resources {
-    /// One page: the widget first, then the caller's snippets by name. `cursor` is the
-    /// name the previous page ended with. A caller who may not see snippets (nobody
+    /// One page: the widget first, then the caller's snippets by name, read from
+    /// storage one page at a time. `cursor` is the name the previous page ended with. A caller who may not see snippets (nobody
     /// signed in while they are private) sees the widget only.
     pub async fn list(
         &self,
@@ -58,11 +61,12 @@ impl Resources {
         let Ok(owner) = Owner::of(self.scope, caller) else {
             return Ok(hinted(ListResourcesResult::with_all_items(resources)));
         };
-        let (snippets, more) = self
+        let page = self
             .snippets
-            .page(&owner, after.as_ref(), PAGE_SIZE)
+            .page(&owner, "", after.as_ref(), PAGE_SIZE)
             .await
             .map_err(storage_error)?;
+        let (snippets, more) = (page.snippets, page.more);
         let next = more
             .then(|| snippets.last().map(|s| s.name.clone()))
             .flatten();
@@ -74,7 +78,7 @@ impl Resources {
 
     /// The one template: a snippet by name.
     pub fn templates() -> ListResourceTemplatesResult {
-        let template = ResourceTemplate::new(format!("{SNIPPET_URI_PREFIX}{{name}}"), "snippet")
+        let template = ResourceTemplate::new(SNIPPET_TEMPLATE, "snippet")
             .with_title("Saved snippet")
             .with_description(
                 "The text of a saved snippet, by name (as list_snippets shows it). Its media \
@@ -175,7 +179,13 @@ mod tests {
     use rmcp::model::ErrorCode;
 
     use super::*;
-    use crate::{config::StorageConfig, identity::AnonymousReason};
+    use crate::{
+        config::{
+            DEFAULT_SNIPPETS_MAX_COUNT, DEFAULT_SNIPPETS_MAX_TOTAL_BYTES, SnippetLimits,
+            StorageConfig,
+        },
+        identity::AnonymousReason,
+    };
 
     /// A snippet collection with one snippet, `a`, and a file next to the collection
     /// that no URI may reach.
@@ -185,7 +195,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.json"), "inside").unwrap();
         std::fs::write(root.path().join("secret.json"), "outside").unwrap();
-        let snippets = Arc::new(Snippets::new(StorageConfig::Local { dir }));
+        let limits = SnippetLimits {
+            max_count: DEFAULT_SNIPPETS_MAX_COUNT,
+            max_bytes: DEFAULT_SNIPPETS_MAX_TOTAL_BYTES,
+        };
+        let snippets = Arc::new(Snippets::new(StorageConfig::Local { dir }, limits));
         let resources = Resources {
             snippets,
             scope: SnippetsScope::Shared,

@@ -17,11 +17,11 @@ use rmcp::{
         tool::ToolCallContext,
     },
     model::{
-        CallToolRequestParams, CallToolResponse, CompleteRequestMethod, CompleteRequestParams,
-        CompleteResult, ExtensionCapabilities, GetPromptRequestParams, GetPromptResponse,
-        Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
-        ReadResourceResponse, RequestStateError, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+        ExtensionCapabilities, GetPromptRequestParams, GetPromptResponse, Implementation,
+        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+        PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+        RequestStateError, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
@@ -29,8 +29,9 @@ use tracing::Instrument;
 
 use crate::{
     cache_hints::{self, Hint},
+    completions::Completions,
     config::{Config, RequestStateKey, SnippetsScope, StorageConfig},
-    fault, hosting,
+    fault,
     identity::{Caller, Identity},
     prompts::Prompts,
     resources::Resources,
@@ -66,10 +67,11 @@ struct Inner {
     tools: Tools,
     tool_router: ToolRouter<Tools>,
     /// The router's tools, serialized once for `tools/list`.
-    tool_list: hosting::ToolList,
+    tool_list: rmcp_functions::ToolList,
     prompts: Prompts,
     prompt_router: PromptRouter<Prompts>,
     resources: Resources,
+    completions: Completions,
     identity: Identity,
     info: ServerConfig,
 }
@@ -80,7 +82,7 @@ impl McpServer {
     /// It fails only if the system cannot give a random key for `requestState`.
     pub fn new(config: &Config) -> Result<Self, RequestStateError> {
         log_settings(config);
-        let snippets = Arc::new(Snippets::new(config.storage.clone()));
+        let snippets = Arc::new(Snippets::new(config.storage.clone(), config.snippet_limits));
         let identity = Identity::new(&config.identity);
         let scope = config.snippets_scope;
         let tools = Tools {
@@ -97,7 +99,16 @@ impl McpServer {
         };
         let tool_router = Tools::router();
         let prompt_router = Prompts::router();
-        let tool_list = hosting::ToolList::new(tool_router.list_all());
+        let tool_list = rmcp_functions::ToolList::new(tool_router.list_all());
+        let completions = Completions {
+            snippets: Arc::clone(&snippets),
+            scope,
+            prompts: prompt_router
+                .list_all()
+                .into_iter()
+                .map(|p| p.name)
+                .collect(),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 info: server_info(tool_list.tools()),
@@ -107,6 +118,7 @@ impl McpServer {
                 prompts,
                 prompt_router,
                 resources: Resources { snippets, scope },
+                completions,
                 identity,
             }),
         })
@@ -125,8 +137,11 @@ fn log_settings(config: &Config) {
     match &config.storage {
         StorageConfig::Missing { reason } => tracing::warn!("snippet storage: {reason}"),
         storage => tracing::info!(
-            "snippet storage: {storage}; collections: {}",
-            config.snippets_scope
+            "snippet storage: {storage}; collections: {}, each at most {} snippets and {} \
+             bytes",
+            config.snippets_scope,
+            config.snippet_limits.max_count,
+            config.snippet_limits.max_bytes
         ),
     }
     tracing::info!("identity: {}", config.identity);
@@ -160,7 +175,7 @@ fn resource_span(
     method: &'static str,
     context: &RequestContext<RoleServer>,
 ) -> (tracing::Span, Option<String>) {
-    let invocation_id = hosting::invocation_id(context).map(str::to_owned);
+    let invocation_id = rmcp_functions::invocation_id(context).map(str::to_owned);
     let span = tracing::info_span!(
         "resources",
         method,
@@ -169,9 +184,9 @@ fn resource_span(
     (span, invocation_id)
 }
 
-/// The server's identity and capabilities: tools, prompts, and resources (the
-/// weather widget, with the MCP Apps extension that names its media type, and the
-/// saved snippets).
+/// The server's identity and capabilities: tools, prompts, resources (the weather
+/// widget, with the MCP Apps extension that names its media type, and the saved
+/// snippets), and completions of snippet names.
 fn server_info(tools: &[Tool]) -> ServerConfig {
     let extensions =
         ExtensionCapabilities::from([(widget::EXTENSION_ID.to_owned(), widget::capability())]);
@@ -180,6 +195,7 @@ fn server_info(tools: &[Tool]) -> ServerConfig {
         .enable_tools()
         .enable_prompts()
         .enable_resources()
+        .enable_completions()
         .build();
     ServerConfig::new(capabilities)
         .with_server_info(
@@ -216,7 +232,7 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let invocation_id = hosting::invocation_id(&context).map(str::to_owned);
+        let invocation_id = rmcp_functions::invocation_id(&context).map(str::to_owned);
         let span = tracing::info_span!(
             "tool",
             tool = %request.name,
@@ -261,7 +277,7 @@ impl ServerHandler for McpServer {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        let invocation_id = hosting::invocation_id(&context).map(str::to_owned);
+        let invocation_id = rmcp_functions::invocation_id(&context).map(str::to_owned);
         let span = tracing::info_span!(
             "prompt",
             prompt = %request.name,
@@ -304,15 +320,13 @@ impl ServerHandler for McpServer {
         Ok(traced(span, invocation_id, read).await?.into())
     }
 
-    // Completions are not declared. rmcp's default answers an empty completion, which
-    // clients (and the 2026-07-28 conformance checks) read as support for a capability
-    // that was never declared; the spec's answer is "method not found".
     async fn complete(
         &self,
-        _request: CompleteRequestParams,
-        _context: RequestContext<RoleServer>,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, McpError> {
-        Err(McpError::method_not_found::<CompleteRequestMethod>())
+        let caller = self.caller(&context);
+        self.inner.completions.complete(&request, &caller).await
     }
 
     async fn list_resource_templates(

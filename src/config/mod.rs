@@ -23,7 +23,7 @@ pub use identity::{
 };
 pub use storage::{AzureCredentials, AzureStorage, Secret, StorageConfig};
 
-use crate::hosting::{self, ConfigError};
+use rmcp_functions::{self as hosting, ConfigError};
 
 /// Everything the server needs to know, parsed and validated.
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Whose snippets a caller sees (`SNIPPETS_SCOPE`).
     pub snippets_scope: SnippetsScope,
+    /// How much one collection of snippets may hold.
+    pub snippet_limits: SnippetLimits,
     /// Who is calling: when principal headers are trusted, and the Graph profile.
     pub identity: IdentityConfig,
     /// The key that seals `requestState` (`MCP_REQUEST_STATE_KEY`).
@@ -51,6 +53,67 @@ pub enum RequestStateKey {
     /// None configured: a random key for this process only, fine for one instance
     /// (`cargo run`, tests); with several, a retry on another instance is refused.
     PerProcess,
+}
+
+/// How much one collection of snippets (the shared one, or a user's) may hold, so
+/// one caller cannot fill the storage account, and counting a collection before a
+/// save stays cheap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnippetLimits {
+    /// Snippets per collection (`SNIPPETS_MAX_COUNT`).
+    pub max_count: usize,
+    /// Bytes of text per collection, all snippets together (`SNIPPETS_MAX_TOTAL_BYTES`).
+    pub max_bytes: u64,
+}
+
+/// The default `SNIPPETS_MAX_COUNT`.
+pub const DEFAULT_SNIPPETS_MAX_COUNT: usize = 1_000;
+/// The default `SNIPPETS_MAX_TOTAL_BYTES`: 100 MiB.
+pub const DEFAULT_SNIPPETS_MAX_TOTAL_BYTES: u64 = 100 * 1024 * 1024;
+
+impl SnippetLimits {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // The count is bounded because every save counts the collection first.
+        let max_count = whole_number(
+            get,
+            "SNIPPETS_MAX_COUNT",
+            DEFAULT_SNIPPETS_MAX_COUNT as u64,
+            100_000,
+        )?;
+        Ok(Self {
+            max_count: usize::try_from(max_count).unwrap_or(usize::MAX),
+            max_bytes: whole_number(
+                get,
+                "SNIPPETS_MAX_TOTAL_BYTES",
+                DEFAULT_SNIPPETS_MAX_TOTAL_BYTES,
+                1 << 40,
+            )?,
+        })
+    }
+}
+
+/// A whole-number setting, from 1 to `max`.
+fn whole_number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
+    let Some(value) = get(name) else {
+        return Ok(default);
+    };
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            ConfigError::new(
+                name,
+                &value,
+                format!("expected a whole number from 1 to {max}"),
+            )
+        })
 }
 
 /// The shortest `MCP_REQUEST_STATE_KEY` accepted, as rmcp's codec requires.
@@ -102,6 +165,7 @@ impl Config {
             weather,
             storage: StorageConfig::from_lookup(&get)?,
             snippets_scope: SnippetsScope::from_lookup(&get)?,
+            snippet_limits: SnippetLimits::from_lookup(&get)?,
             identity: IdentityConfig::from_lookup(&get)?,
             request_state_key: request_state_key(&get)?,
         })

@@ -27,6 +27,37 @@ fn defaults_need_no_azure_and_reach_the_public_apis() {
 }
 
 #[test]
+fn snippet_limits_are_whole_numbers_within_bounds() {
+    let defaults = parse(&[]).unwrap().snippet_limits;
+    assert_eq!(
+        defaults,
+        SnippetLimits {
+            max_count: DEFAULT_SNIPPETS_MAX_COUNT,
+            max_bytes: DEFAULT_SNIPPETS_MAX_TOTAL_BYTES
+        }
+    );
+    let set = parse(&[
+        ("SNIPPETS_MAX_COUNT", " 3 "),
+        ("SNIPPETS_MAX_TOTAL_BYTES", "4096"),
+    ])
+    .unwrap()
+    .snippet_limits;
+    assert_eq!((set.max_count, set.max_bytes), (3, 4096));
+    for (name, bad) in [
+        ("SNIPPETS_MAX_COUNT", "0"),
+        ("SNIPPETS_MAX_COUNT", "-1"),
+        ("SNIPPETS_MAX_COUNT", "1.5"),
+        ("SNIPPETS_MAX_COUNT", "100001"),
+        ("SNIPPETS_MAX_TOTAL_BYTES", "10MB"),
+        ("SNIPPETS_MAX_TOTAL_BYTES", "0"),
+    ] {
+        let err = parse(&[(name, bad)]).unwrap_err();
+        assert_eq!(err.name, name, "{bad}");
+        assert!(err.reason.contains("whole number"), "{}", err.reason);
+    }
+}
+
+#[test]
 fn upstream_urls_must_be_http_base_urls() {
     let config = parse(&[("NWS_API_BASE_URL", "http://127.0.0.1:9000")]).unwrap();
     assert_eq!(
@@ -134,6 +165,8 @@ mod properties {
         "SNIPPETS_CONTAINER",
         "SNIPPETS_DIR",
         "SNIPPETS_SCOPE",
+        "SNIPPETS_MAX_COUNT",
+        "SNIPPETS_MAX_TOTAL_BYTES",
         "WEBSITE_AUTH_ENABLED",
         "WEBSITE_AUTH_CLIENT_ID",
         "WEBSITE_AUTH_AAD_ALLOWED_TENANTS",

@@ -1,14 +1,18 @@
 //! Azure Blob Storage through object_store: building the client from our settings,
-//! and the one call object_store lacks, creating the container.
+//! a listing page, and the calls object_store lacks: creating the container, and a
+//! delete conditional on the blob's version.
 
 use std::time::Duration;
 
+use futures_util::TryStreamExt;
 use object_store::{
-    BackoffConfig, ClientOptions, RetryConfig,
+    BackoffConfig, ClientOptions, ObjectMeta, ObjectStore, ObjectStoreExt, RetryConfig,
     azure::{AzureAuthorizer, MicrosoftAzure, MicrosoftAzureBuilder, split_sas},
     client::{HttpConnector, HttpRequestBody, ReqwestConnector},
+    path::Path,
 };
 
+use super::SnippetName;
 use crate::config::{AzureCredentials, AzureStorage};
 
 /// Bounded retries for transient failures (5xx, 429, connection errors): a tool call
@@ -116,4 +120,110 @@ fn generic(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> objec
         store: "MicrosoftAzure",
         source: source.into(),
     }
+}
+
+/// Deletes the blob at `path` only if it is still `e_tag` (`If-Match`), which
+/// object_store cannot do: its deletes go through the batch API without conditions.
+/// A different version is `Precondition`, a missing blob (or container) `NotFound`,
+/// as for object_store's own calls.
+pub(super) async fn delete_if_match(
+    store: &MicrosoftAzure,
+    config: &AzureStorage,
+    path: &Path,
+    e_tag: &str,
+) -> object_store::Result<()> {
+    let credential = store.credentials().get_credential().await?;
+    // Snippet paths are names and user ids only: nothing to percent-encode.
+    let url = format!("{}/{}/{}", config.endpoint, config.container, path);
+    let mut request = http::Request::builder()
+        .method(http::Method::DELETE)
+        .uri(&url)
+        .header(http::header::IF_MATCH, e_tag)
+        .header(http::header::CONTENT_LENGTH, "0")
+        .body(HttpRequestBody::empty())
+        .map_err(generic)?;
+    AzureAuthorizer::new(&credential, &config.account).try_authorize(&mut request)?;
+    let client = ReqwestConnector::default().connect(&client_options(config))?;
+    let response = client.execute(request).await.map_err(generic)?;
+    let status = response.status();
+    let code = || {
+        response
+            .headers()
+            .get("x-ms-error-code")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no error code")
+            .to_owned()
+    };
+    match status {
+        http::StatusCode::ACCEPTED | http::StatusCode::OK => Ok(()),
+        // Azurite answers 412, not 404, for a blob that is gone: tell them apart.
+        http::StatusCode::PRECONDITION_FAILED => match store.head(path).await {
+            Err(e @ object_store::Error::NotFound { .. }) => Err(e),
+            _ => Err(object_store::Error::Precondition {
+                path: path.to_string(),
+                source: code().into(),
+            }),
+        },
+        http::StatusCode::NOT_FOUND => Err(object_store::Error::NotFound {
+            path: path.to_string(),
+            source: code().into(),
+        }),
+        _ => Err(generic(format!(
+            "deleting the snippet was refused: {status} {}",
+            code()
+        ))),
+    }
+}
+
+/// One page of `folder`'s snippets in Blob Storage's order (see
+/// [`super::backend::Backend::page`]): the listing starts after `start_after` and stops
+/// at the first name past `prefix`, or once `limit + 1` snippets are read. The
+/// shared collection is the container's root, whose listing also walks users'
+/// folders; their blobs are skipped.
+pub(super) async fn page(
+    store: &MicrosoftAzure,
+    folder: &Path,
+    prefix: &str,
+    start_after: &str,
+    limit: usize,
+) -> object_store::Result<Vec<(SnippetName, ObjectMeta)>> {
+    let folder_prefix = if folder.as_ref().is_empty() {
+        String::new()
+    } else {
+        format!("{folder}/")
+    };
+    let list_prefix = (!folder.as_ref().is_empty()).then_some(folder);
+    let mut listing = if start_after.is_empty() {
+        store.list(list_prefix)
+    } else {
+        let offset = Path::from(format!("{folder_prefix}{start_after}"));
+        store.list_with_offset(list_prefix, &offset)
+    };
+    let mut page = Vec::new();
+    while page.len() <= limit {
+        let meta = match listing.try_next().await {
+            Ok(Some(meta)) => meta,
+            Ok(None) => break,
+            // A missing container means no snippets yet.
+            Err(e) if super::error::container_missing(&e) => break,
+            Err(e) => return Err(e),
+        };
+        let Some(object) = meta.location.as_ref().strip_prefix(&folder_prefix) else {
+            continue;
+        };
+        // Azurite ignores `startFrom` and lists from the start.
+        if object <= start_after {
+            continue;
+        }
+        if !object.starts_with(prefix) {
+            break;
+        }
+        if object.contains('/') {
+            continue;
+        }
+        if let Some(name) = SnippetName::from_object_name(object) {
+            page.push((name, meta));
+        }
+    }
+    Ok(page)
 }

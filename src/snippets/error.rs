@@ -44,6 +44,31 @@ pub enum SnippetError {
     )]
     SignInRequired { reason: String },
 
+    #[error(
+        "this collection already holds {count} snippets, the most this server keeps \
+         ({max_count}); nothing was saved. Delete snippets that are no longer needed \
+         (list_snippets shows them), or save over an existing name."
+    )]
+    CollectionFull { count: usize, max_count: usize },
+
+    #[error(
+        "saving this text ({size} bytes) would bring this collection's snippets to {total} \
+         bytes, over the {max_bytes} bytes this server keeps; nothing was saved. Delete \
+         snippets that are no longer needed (list_snippets shows their sizes), or save a \
+         shorter text."
+    )]
+    CollectionTooLarge {
+        size: u64,
+        total: u64,
+        max_bytes: u64,
+    },
+
+    #[error(
+        "the snippet {name:?} changed since it was read; nothing was changed. Read it \
+         again before changing it."
+    )]
+    Changed { name: String },
+
     /// The caller reads only what kind of failure it was ([`storage_failure`]); the
     /// backend (account, container or directory) and the service's answer are for the
     /// log ([`Fault::detail`]).

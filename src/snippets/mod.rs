@@ -9,25 +9,33 @@
 //! hold a `/` or `..` ([`SnippetName`], [`UserId`]), so no name reaches outside its
 //! collection. Every write is atomic (Blob Storage's Put Blob; locally a temp file
 //! renamed into place by object_store), so a reader never sees half a snippet, and
-//! concurrent saves of one name end with one complete version.
+//! concurrent saves of one name end with one complete version. A change a person
+//! confirmed ([`Snippets::replace`], [`Snippets::delete_version`]) happens only to
+//! the version they were shown (`If-Match` on Blob Storage, a lock locally).
+//!
+//! A collection is capped ([`SnippetLimits`]): a save that would add a snippet past
+//! the count, or bytes past the total, is refused before anything is written. So
+//! counting a collection before a save stays cheap, and a listing reads one page from
+//! storage, never the whole collection.
 
 mod azure;
 mod backend;
 mod error;
+mod local;
 mod name;
 
 use bytes::Bytes;
-use object_store::{ObjectMeta, ObjectStoreExt, PutMode, PutPayload, path::Path};
+use object_store::{ObjectMeta, ObjectStoreExt, PutMode, PutPayload, UpdateVersion, path::Path};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use self::backend::{Backend, PutError};
+use self::backend::{Backend, BackendError};
 pub use self::{
     error::SnippetError,
     name::{InvalidName, NAME_RULE, SnippetName},
 };
 use crate::{
-    config::{SnippetsScope, StorageConfig},
+    config::{SnippetLimits, SnippetsScope, StorageConfig},
     identity::{Caller, UserId},
 };
 
@@ -73,12 +81,12 @@ impl Owner {
         }
     }
 
-    /// The folder listed for this collection: the root for the shared one, whose
-    /// listing therefore never shows users' folders.
-    fn folder(&self) -> Option<Path> {
+    /// The folder of this collection: the root for the shared one, whose listing
+    /// therefore never shows users' folders.
+    fn folder(&self) -> Path {
         match self {
-            Self::Shared => None,
-            Self::User(user) => Some(Path::from(user.as_str())),
+            Self::Shared => Path::default(),
+            Self::User(user) => Path::from(user.as_str()),
         }
     }
 }
@@ -87,7 +95,8 @@ impl Owner {
 /// small enough to return in one tool result.
 pub const MAX_SNIPPET_BYTES: usize = 1024 * 1024;
 
-/// At most this many names per `list_snippets` answer; a prefix narrows it.
+/// At most this many names per `list_snippets` answer; `after` pages on, a prefix
+/// narrows it.
 pub const LIST_LIMIT: usize = 200;
 
 /// A saved snippet's content and metadata.
@@ -133,19 +142,47 @@ pub struct Saved {
     pub declined: bool,
 }
 
-/// The snippets whose names start with a prefix, sorted by name.
+/// One page of the snippets whose names start with a prefix, in name order.
+///
+/// Only one page is read from storage, so the number of snippets past the page is
+/// not known: `total` is given when the answer holds every match, and left out when
+/// `truncated`; `nextAfter` then continues.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Listing {
-    /// At most 200 snippets, sorted by name.
+    /// At most 200 snippets, in name order (as storage sorts them: a '-' sorts before the end of a name, so "a-b" comes before "a").
     pub snippets: Vec<SnippetInfo>,
-    /// How many snippets matched in all; more than listed when `truncated`.
-    pub total: usize,
-    /// True when only the first 200 are listed: pass a longer prefix to see the rest.
+    /// How many snippets matched (after `after`, if given). Given when all of them are listed; left out when `truncated`, because the rest were not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+    /// True when more snippets follow the ones listed: list again with `after` set to `nextAfter` to see them, or pass a longer prefix.
     pub truncated: bool,
+    /// When `truncated`: the last name listed, to pass as `after` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
     /// The prefix the names were filtered by, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
+    /// The name the listing started after, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// One page of a collection, in storage order (see [`Snippets::page`]).
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub snippets: Vec<SnippetInfo>,
+    /// Whether more snippets follow the last one.
+    pub more: bool,
+}
+
+/// How much of a collection is used, and how much of it one name takes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    count: usize,
+    bytes: u64,
+    /// The size of the snippet being saved, if it exists.
+    existing: Option<u64>,
 }
 
 /// The result of a delete.
@@ -163,6 +200,7 @@ pub struct Deleted {
 /// The snippet store shared by all requests. Creating it does no I/O.
 pub struct Snippets {
     backend: Backend,
+    limits: SnippetLimits,
     /// Which backend is in use, for `Debug` (never includes a key).
     description: String,
 }
@@ -177,10 +215,11 @@ impl std::fmt::Debug for Snippets {
 }
 
 impl Snippets {
-    pub fn new(config: StorageConfig) -> Self {
+    pub fn new(config: StorageConfig, limits: SnippetLimits) -> Self {
         let description = config.to_string();
         Self {
             backend: Backend::new(config),
+            limits,
             description,
         }
     }
@@ -196,12 +235,11 @@ impl Snippets {
         overwrite: bool,
     ) -> Result<Saved, SnippetError> {
         let name = SnippetName::parse(name)?;
-        if content.len() > MAX_SNIPPET_BYTES {
-            return Err(SnippetError::TooLarge {
-                size: content.len(),
-            });
+        let size_bytes = Self::check_size(&content)?;
+        let usage = self.usage(owner, &name).await?;
+        if overwrite || usage.existing.is_none() {
+            self.check_room(&usage, size_bytes)?;
         }
-        let size_bytes = content.len() as u64;
         let path = owner.path(&name);
         let payload = PutPayload::from(Bytes::from(content));
         // Create first (If-None-Match: *), so the answer can say whether a snippet
@@ -212,19 +250,19 @@ impl Snippets {
             .await
         {
             Ok(()) => false,
-            Err(PutError::Store(object_store::Error::AlreadyExists { .. })) if overwrite => {
+            Err(BackendError::Store(object_store::Error::AlreadyExists { .. })) if overwrite => {
                 self.backend
                     .put(&path, payload, PutMode::Overwrite)
                     .await
-                    .map_err(|e| self.put_error(e))?;
+                    .map_err(|e| self.backend_error(e))?;
                 true
             }
-            Err(PutError::Store(object_store::Error::AlreadyExists { .. })) => {
+            Err(BackendError::Store(object_store::Error::AlreadyExists { .. })) => {
                 return Err(SnippetError::AlreadyExists {
                     name: name.to_string(),
                 });
             }
-            Err(e) => return Err(self.put_error(e)),
+            Err(e) => return Err(self.backend_error(e)),
         };
         Ok(Saved {
             name: name.to_string(),
@@ -232,6 +270,105 @@ impl Snippets {
             replaced,
             declined: false,
         })
+    }
+
+    /// Replaces the snippet `name` of `owner`'s collection with `content`, only if it
+    /// is still `version` (the [`SnippetInfo::version`] a person was shown);
+    /// otherwise nothing is written and [`SnippetError::Changed`] returned.
+    pub async fn replace(
+        &self,
+        owner: &Owner,
+        name: &str,
+        content: String,
+        version: Option<&str>,
+    ) -> Result<Saved, SnippetError> {
+        let name = SnippetName::parse(name)?;
+        let size_bytes = Self::check_size(&content)?;
+        let changed = || SnippetError::Changed {
+            name: name.to_string(),
+        };
+        let version = version.ok_or_else(changed)?;
+        self.check_room(&self.usage(owner, &name).await?, size_bytes)?;
+        let mode = PutMode::Update(UpdateVersion {
+            e_tag: Some(version.to_owned()),
+            version: None,
+        });
+        let payload = PutPayload::from(Bytes::from(content));
+        match self.backend.put(&owner.path(&name), payload, mode).await {
+            Ok(()) => Ok(Saved {
+                name: name.to_string(),
+                size_bytes,
+                replaced: true,
+                declined: false,
+            }),
+            Err(BackendError::Store(
+                object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. },
+            )) => Err(changed()),
+            Err(e) => Err(self.backend_error(e)),
+        }
+    }
+
+    fn check_size(content: &str) -> Result<u64, SnippetError> {
+        if content.len() > MAX_SNIPPET_BYTES {
+            return Err(SnippetError::TooLarge {
+                size: content.len(),
+            });
+        }
+        Ok(content.len() as u64)
+    }
+
+    /// Refuses a save of `size` bytes that would take the collection past its caps: a
+    /// new snippet past the count, or any save past the total bytes. Replacing a
+    /// snippet at the count cap is fine.
+    fn check_room(&self, usage: &Usage, size: u64) -> Result<(), SnippetError> {
+        let SnippetLimits {
+            max_count,
+            max_bytes,
+        } = self.limits;
+        if usage.existing.is_none() && usage.count >= max_count {
+            return Err(SnippetError::CollectionFull {
+                count: usage.count,
+                max_count,
+            });
+        }
+        let total = usage.bytes - usage.existing.unwrap_or(0) + size;
+        if total > max_bytes {
+            return Err(SnippetError::CollectionTooLarge {
+                size,
+                total,
+                max_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// How many snippets `owner`'s collection holds, their bytes, and the size of
+    /// `name` among them. One listing of the collection's folder: bounded, since the
+    /// caps bound the collection.
+    async fn usage(&self, owner: &Owner, name: &SnippetName) -> Result<Usage, SnippetError> {
+        let store = self.backend.store().await?;
+        let objects = match store.list_with_delimiter(Some(&owner.folder())).await {
+            Ok(result) => result.objects,
+            // A missing container means no snippets yet.
+            Err(e) if error::container_missing(&e) => Vec::new(),
+            Err(e) => return Err(self.storage_error(e)),
+        };
+        let mut usage = Usage::default();
+        for meta in &objects {
+            let Some(found) = meta
+                .location
+                .filename()
+                .and_then(SnippetName::from_object_name)
+            else {
+                continue;
+            };
+            usage.count += 1;
+            usage.bytes += meta.size;
+            if &found == name {
+                usage.existing = Some(meta.size);
+            }
+        }
+        Ok(usage)
     }
 
     /// Reads one snippet of `owner`'s collection.
@@ -272,37 +409,74 @@ impl Snippets {
         })
     }
 
-    /// Lists the snippets of `owner`'s collection whose names start with `prefix`
-    /// (all when `None`), sorted, at most [`LIST_LIMIT`].
-    pub async fn list(&self, owner: &Owner, prefix: Option<&str>) -> Result<Listing, SnippetError> {
+    /// Lists one page of the snippets of `owner`'s collection whose names start with
+    /// `prefix` (all when `None`), after the name `after` if given: at most
+    /// [`LIST_LIMIT`], in name order.
+    pub async fn list(
+        &self,
+        owner: &Owner,
+        prefix: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<Listing, SnippetError> {
         let prefix = prefix.filter(|p| !p.is_empty());
-        let mut snippets = self.all(owner).await?;
-        snippets.retain(|s| prefix.is_none_or(|p| s.name.starts_with(p)));
-        let total = snippets.len();
-        snippets.truncate(LIST_LIMIT);
+        let after = after
+            .filter(|a| !a.is_empty())
+            .map(SnippetName::parse)
+            .transpose()?;
+        let page = self
+            .page(
+                owner,
+                prefix.unwrap_or_default(),
+                after.as_ref(),
+                LIST_LIMIT,
+            )
+            .await?;
         Ok(Listing {
-            truncated: total > snippets.len(),
-            snippets,
-            total,
+            total: (!page.more).then_some(page.snippets.len()),
+            truncated: page.more,
+            next_after: page
+                .more
+                .then(|| page.snippets.last().map(|s| s.name.clone()))
+                .flatten(),
+            snippets: page.snippets,
             prefix: prefix.map(str::to_owned),
+            after: after.map(|a| a.to_string()),
         })
     }
 
-    /// One page of `owner`'s collection, sorted by name: at most `limit` snippets
-    /// after the one named `after`, and whether more follow.
+    /// One page of `owner`'s collection, in name order as storage lists it
+    /// (`<name>.json`): at most `limit` snippets whose names start with `prefix`,
+    /// after the one named `after`, and whether more follow. Reads that page from
+    /// storage, not the collection.
     pub async fn page(
         &self,
         owner: &Owner,
+        prefix: &str,
         after: Option<&SnippetName>,
         limit: usize,
-    ) -> Result<(Vec<SnippetInfo>, bool), SnippetError> {
-        let mut snippets = self.all(owner).await?;
-        if let Some(after) = after {
-            snippets.retain(|s| s.name.as_str() > after.as_str());
+    ) -> Result<Page, SnippetError> {
+        if !SnippetName::could_start_with(prefix) {
+            return Ok(Page::default());
         }
+        // Both bounds as object names; whichever starts later.
+        let after = after.map(SnippetName::object_name).unwrap_or_default();
+        let start_after = if after.as_str() > prefix {
+            after
+        } else {
+            prefix.to_owned()
+        };
+        let found = self
+            .backend
+            .page(&owner.folder(), prefix, &start_after, limit)
+            .await
+            .map_err(|e| self.backend_error(e))?;
+        let mut snippets: Vec<SnippetInfo> = found
+            .iter()
+            .map(|(name, meta)| SnippetInfo::of(name.to_string(), meta))
+            .collect();
         let more = snippets.len() > limit;
         snippets.truncate(limit);
-        Ok((snippets, more))
+        Ok(Page { snippets, more })
     }
 
     /// A snippet's size and last-saved time, without its text; `None` if there is none.
@@ -320,39 +494,44 @@ impl Snippets {
         }
     }
 
-    /// Every snippet of `owner`'s collection, sorted by name. Blobs that are not
-    /// `<valid name>.json` are skipped.
-    async fn all(&self, owner: &Owner) -> Result<Vec<SnippetInfo>, SnippetError> {
-        let store = self.backend.store().await?;
-        // object_store's prefix is a path segment ("he" does not match "hello.json"),
-        // so the whole folder is listed and filtered by the callers. Names have no
-        // '/', so one level (with a delimiter) is all there is.
-        let objects = match store.list_with_delimiter(owner.folder().as_ref()).await {
-            Ok(result) => result.objects,
-            // A missing container means no snippets yet.
-            Err(e) if error::container_missing(&e) => Vec::new(),
-            Err(e) => return Err(self.storage_error(e)),
-        };
-        let mut snippets: Vec<SnippetInfo> = objects
-            .iter()
-            .filter_map(|meta| {
-                let name = SnippetName::from_object_name(meta.location.filename()?)?;
-                Some(SnippetInfo::of(name.to_string(), meta))
-            })
-            .collect();
-        snippets.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(snippets)
-    }
-
     /// Deletes one snippet of `owner`'s collection. Deleting a missing snippet is not
     /// an error: the result says nothing was deleted.
     pub async fn delete(&self, owner: &Owner, name: &str) -> Result<Deleted, SnippetError> {
         let name = SnippetName::parse(name)?;
-        let store = self.backend.store().await?;
-        let deleted = match store.delete(&owner.path(&name)).await {
+        let deleted = match self.backend.delete(&owner.path(&name), None).await {
             Ok(()) => true,
-            Err(object_store::Error::NotFound { .. }) => false,
-            Err(e) => return Err(self.storage_error(e)),
+            Err(BackendError::Store(object_store::Error::NotFound { .. })) => false,
+            Err(e) => return Err(self.backend_error(e)),
+        };
+        Ok(Deleted {
+            name: name.to_string(),
+            deleted,
+            declined: false,
+        })
+    }
+
+    /// Deletes the snippet `name` of `owner`'s collection only if it is still
+    /// `version` (the [`SnippetInfo::version`] a person was shown); otherwise nothing
+    /// is deleted and [`SnippetError::Changed`] returned. A snippet gone meanwhile is
+    /// not an error: the result says nothing was deleted.
+    pub async fn delete_version(
+        &self,
+        owner: &Owner,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<Deleted, SnippetError> {
+        let name = SnippetName::parse(name)?;
+        let changed = || SnippetError::Changed {
+            name: name.to_string(),
+        };
+        let version = version.ok_or_else(changed)?;
+        let deleted = match self.backend.delete(&owner.path(&name), Some(version)).await {
+            Ok(()) => true,
+            Err(BackendError::Store(object_store::Error::NotFound { .. })) => false,
+            Err(BackendError::Store(object_store::Error::Precondition { .. })) => {
+                return Err(changed());
+            }
+            Err(e) => return Err(self.backend_error(e)),
         };
         Ok(Deleted {
             name: name.to_string(),
@@ -368,10 +547,10 @@ impl Snippets {
         }
     }
 
-    fn put_error(&self, error: PutError) -> SnippetError {
+    fn backend_error(&self, error: BackendError) -> SnippetError {
         match error {
-            PutError::Snippet(e) => e,
-            PutError::Store(e) => self.storage_error(e),
+            BackendError::Snippet(e) => e,
+            BackendError::Store(e) => self.storage_error(e),
         }
     }
 }

@@ -71,6 +71,18 @@ impl SnippetName {
         format!("{}{OBJECT_SUFFIX}", self.0)
     }
 
+    /// Whether some valid name starts with `prefix` (the empty prefix included), so a
+    /// listing by a prefix no name can have answers at once, without asking storage.
+    pub fn could_start_with(prefix: &str) -> bool {
+        prefix.is_empty()
+            || (prefix.len() <= MAX_LEN
+                && prefix.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                && !prefix.contains(".."))
+    }
+
     /// The snippet name of a blob or file, if it is one this server could have written.
     pub fn from_object_name(object: &str) -> Option<Self> {
         Self::parse(object.strip_suffix(OBJECT_SUFFIX)?).ok()
@@ -168,6 +180,16 @@ mod tests {
             SnippetName::parse("../x").unwrap_err().problem,
             "it contains a path separator"
         );
+    }
+
+    #[test]
+    fn a_prefix_is_possible_only_if_a_name_could_start_with_it() {
+        for prefix in ["", "a", "v1.", "build-", "x_"] {
+            assert!(SnippetName::could_start_with(prefix), "{prefix}");
+        }
+        for prefix in ["-a", ".", "a/", "a..", "a b", "%2e", &"x".repeat(129)] {
+            assert!(!SnippetName::could_start_with(prefix), "{prefix}");
+        }
     }
 
     #[test]

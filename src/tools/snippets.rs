@@ -50,6 +50,9 @@ pub(crate) struct ListArgs {
     /// Only list snippets whose names start with this text (case-sensitive). Omit to list all.
     #[serde(default)]
     prefix: Option<String>,
+    /// List the snippets after this name: the nextAfter of the previous answer, to see the next page. Omit to start at the beginning.
+    #[serde(default)]
+    after: Option<String>,
 }
 
 #[tool_router(router = snippet_tools, vis = "pub(super)")]
@@ -137,7 +140,7 @@ impl Tools {
         })
     }
 
-    /// List saved snippets (names, sizes, last-saved times), sorted by name. Shows at most 200; pass a prefix to narrow the list.
+    /// List saved snippets (names, sizes, last-saved times), sorted by name. Shows at most 200 at a time; pass after to see the next ones, or a prefix to narrow the list.
     #[tool(
         title = "List snippets",
         output_schema = schema_for_output::<Listing>(),
@@ -152,7 +155,10 @@ impl Tools {
             Ok(owner) => owner,
             Err(refusal) => return refusal,
         };
-        let result = self.snippets.list(&owner, args.prefix.as_deref()).await;
+        let result = self
+            .snippets
+            .list(&owner, args.prefix.as_deref(), args.after.as_deref())
+            .await;
         respond(result, listing_text)
     }
 
@@ -283,10 +289,21 @@ impl Tools {
                 )
                 .into())
             }
-            // Confirmed, and still the version the person saw.
+            // Confirmed, and still the version the person saw: replaced only if it
+            // still is when written.
             (Reply::Answered(seen, _), Some(now)) if seen == Seen::from(&now) => {
-                let result = self.snippets.save(owner, &name, args.snippet, true).await;
-                Ok(respond(result, saved_text).into())
+                let version = seen.version.as_deref();
+                let replaced = self
+                    .snippets
+                    .replace(owner, &name, args.snippet.clone(), version)
+                    .await;
+                match replaced {
+                    Err(SnippetError::Changed { .. }) => {
+                        self.ask_again_to_replace(owner, &name, args.snippet, call)
+                            .await
+                    }
+                    result => Ok(respond(result, saved_text).into()),
+                }
             }
             // Gone meanwhile: nothing is replaced, so nothing needs asking.
             (Reply::Answered(..) | Reply::Unanswered(_), None) => {
@@ -323,9 +340,16 @@ impl Tools {
                 )
                 .into())
             }
+            // Confirmed, and still the version the person saw: deleted only if it
+            // still is when deleted.
             (Reply::Answered(seen, _), Some(now)) if seen == Seen::from(&now) => {
-                let result = self.snippets.delete(owner, name).await;
-                Ok(respond(result, deleted_text).into())
+                let version = seen.version.as_deref();
+                match self.snippets.delete_version(owner, name, version).await {
+                    Err(SnippetError::Changed { .. }) => {
+                        self.ask_again_to_delete(owner, name, call).await
+                    }
+                    result => Ok(respond(result, deleted_text).into()),
+                }
             }
             // Gone meanwhile: the delete reports that nothing was there.
             (Reply::Answered(..) | Reply::Unanswered(_), None) => {
@@ -333,6 +357,44 @@ impl Tools {
                 Ok(respond(result, deleted_text).into())
             }
             (_, Some(now)) => self.ask_to_delete(&now, call),
+        }
+    }
+}
+
+/// A confirmed change that found another version when it was written: nothing was
+/// changed, and the person is asked about the version there now.
+impl Tools {
+    async fn ask_again_to_replace(
+        &self,
+        owner: &Owner,
+        name: &str,
+        content: String,
+        call: &[u8],
+    ) -> Result<CallToolResponse, McpError> {
+        match self.snippets.stat(owner, name).await {
+            Ok(Some(now)) => self.ask_to_replace(&now, content.len(), call),
+            // Gone meanwhile: nothing is replaced, so nothing needs asking.
+            Ok(None) => {
+                let result = self.snippets.save(owner, name, content, false).await;
+                Ok(respond(result, saved_text).into())
+            }
+            Err(e) => Ok(refuse(e).into()),
+        }
+    }
+
+    async fn ask_again_to_delete(
+        &self,
+        owner: &Owner,
+        name: &str,
+        call: &[u8],
+    ) -> Result<CallToolResponse, McpError> {
+        match self.snippets.stat(owner, name).await {
+            Ok(Some(now)) => self.ask_to_delete(&now, call),
+            Ok(None) => {
+                let result = self.snippets.delete(owner, name).await;
+                Ok(respond(result, deleted_text).into())
+            }
+            Err(e) => Ok(refuse(e).into()),
         }
     }
 }
@@ -414,23 +476,28 @@ fn refuse(error: SnippetError) -> CallToolResult {
 }
 
 fn listing_text(listing: &Listing) -> String {
-    if listing.total == 0 {
-        return match &listing.prefix {
-            Some(prefix) => format!("No snippet names start with {prefix:?}."),
-            None => "No snippets are saved yet.".to_owned(),
-        };
+    let mut which = String::new();
+    if let Some(prefix) = &listing.prefix {
+        which.push_str(&format!(" whose names start with {prefix:?}"));
     }
-    let mut text = match &listing.prefix {
-        Some(prefix) => format!("{} snippets start with {prefix:?}", listing.total),
-        None => format!("{} snippets", listing.total),
+    if let Some(after) = &listing.after {
+        which.push_str(&format!(" after {after:?}"));
+    }
+    let mut text = match listing.total {
+        Some(0) if which.is_empty() => return "No snippets are saved yet.".to_owned(),
+        Some(0) if listing.after.is_none() => {
+            let prefix = listing.prefix.as_deref().unwrap_or_default();
+            return format!("No snippet names start with {prefix:?}.");
+        }
+        Some(0) => return format!("No snippets{which}."),
+        Some(total) => format!("{total} snippets{which}:\n"),
+        None => format!(
+            "The first {} snippets{which}; more follow (list again with after={:?} to see \
+             them, or pass a longer prefix):\n",
+            listing.snippets.len(),
+            listing.next_after.as_deref().unwrap_or_default()
+        ),
     };
-    if listing.truncated {
-        text.push_str(&format!(
-            "; the first {} are listed. Pass a longer prefix to see the others",
-            listing.snippets.len()
-        ));
-    }
-    text.push_str(":\n");
     for snippet in &listing.snippets {
         text.push_str(&format!(
             "- {} ({} bytes, last saved {})\n",

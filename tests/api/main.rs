@@ -7,9 +7,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod binary;
+mod completions;
 mod confirmations;
 mod conformance;
 mod deploy;
+mod docs_links;
 mod example;
 mod functions_files;
 mod helpers;

@@ -175,10 +175,25 @@ async fn foreign_browser_origins_are_refused() {
 }
 
 #[tokio::test]
-async fn undeclared_capabilities_answer_method_not_found() {
-    // Tools, prompts and resources are declared; completions are not, and asking for
-    // one must not pretend otherwise.
+async fn completions_are_declared_and_answered() {
+    // Tools, prompts, resources and completions are declared; a completion is
+    // answered with values, not "method not found" (-32601), which it answered while
+    // the capability was not declared.
     let app = TestApp::spawn().await;
+    let body: Value = app
+        .post(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "0"}}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        body["result"]["capabilities"]["completions"].is_object(),
+        "{body}"
+    );
     let response = app
         .post(
             &json!({"jsonrpc": "2.0", "id": 1, "method": "completion/complete", "params": {
@@ -187,5 +202,9 @@ async fn undeclared_capabilities_answer_method_not_found() {
         )
         .await;
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"]["code"], -32601, "{body}");
+    assert_eq!(
+        body["result"]["completion"],
+        json!({"values": [], "total": 0, "hasMore": false}),
+        "{body}"
+    );
 }

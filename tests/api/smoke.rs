@@ -1,4 +1,4 @@
-//! The post-deployment smoke check (`src/bin/smoke`, `scripts/smoke.sh`): green against
+//! The post-deployment smoke check (`crates/rmcp-functions-smoke`, `scripts/smoke.sh`): green against
 //! the real binary, directly and behind the proxy that forwards like the Functions host,
 //! in each auth mode; and, against local stand-ins answering as the platform does, each
 //! failure the README's table lists produces its diagnosis and a non-zero exit.
@@ -30,11 +30,16 @@ use wiremock::{
 
 use crate::helpers::{
     AZURITE_KEY, Handler, Nginx, PUBLIC_HOST, ServedHandler, process::Finished, repo_root,
-    run_bounded,
+    run_bounded, workspace_binary,
 };
 
+/// The check's binary (crates/rmcp-functions-smoke).
+fn smoke_binary() -> PathBuf {
+    workspace_binary("rmcp-functions-smoke", "smoke")
+}
+
 /// What the check prints for each failure the tests below provoke. Each test asserts its
-/// phrase, and the README's failure table ("After `azd up`") must quote every one.
+/// phrase, and the failure table in docs/deploy.md ("After `azd up`") must quote every one.
 const SAYS_NO_ANSWER: &str = "no answer to GET / within";
 const SAYS_CANNOT_CONNECT: &str = "cannot connect";
 const SAYS_HANDLER_DOWN: &str = "the Functions host could not start the handler or reach it";
@@ -48,13 +53,13 @@ const SAYS_STORAGE_REFUSED: &str = "save_snippet failed (AuthorizationPermission
 const SAYS_INCOMPLETE: &str = "verdict: INCOMPLETE";
 
 #[test]
-fn the_readme_failure_table_quotes_each_diagnosis() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let section = readme
-        .split("\n### After `azd up`\n")
+fn the_deploy_guide_failure_table_quotes_each_diagnosis() {
+    let guide = std::fs::read_to_string(repo_root().join("docs/deploy.md")).unwrap();
+    let section = guide
+        .split("\n## After `azd up`\n")
         .nth(1)
-        .expect("README has a section \"After `azd up`\"");
-    let section = section.split("\n### ").next().unwrap();
+        .expect("docs/deploy.md has a section \"After `azd up`\"");
+    let section = section.split("\n## ").next().unwrap();
     let table: Vec<&str> = section.lines().filter(|l| l.starts_with("| ")).collect();
     for phrase in [
         SAYS_NO_ANSWER,
@@ -69,7 +74,7 @@ fn the_readme_failure_table_quotes_each_diagnosis() {
     ] {
         assert!(
             table.iter().any(|row| row.contains(phrase)),
-            "the README's failure table does not quote {phrase:?}"
+            "the failure table in docs/deploy.md does not quote {phrase:?}"
         );
     }
 }
@@ -165,7 +170,7 @@ impl Run {
 /// Runs the `smoke` binary with a clean environment: `vars`, and a `PATH` holding only
 /// `bin` (fake Azure CLI scripts, or nothing), so no real `az` is ever reached.
 async fn smoke(args: Vec<String>, vars: Vec<(&'static str, String)>, bin: &Path) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_smoke"));
+    let mut command = Command::new(smoke_binary());
     command.args(&args).env_clear().env("PATH", bin).envs(vars);
     finish(command).await
 }
@@ -793,7 +798,7 @@ async fn the_hook_script_reads_the_deployment_from_azd() {
         .args(["--wait", "7"])
         .env_clear()
         .env("PATH", path)
-        .env("SMOKE_BIN", env!("CARGO_BIN_EXE_smoke"));
+        .env("SMOKE_BIN", smoke_binary());
     let run = finish(command).await;
     run.assert_passed();
     let first = run.stdout.lines().next().unwrap();
@@ -812,7 +817,7 @@ async fn the_hook_script_reads_the_deployment_from_azd() {
         .args(["--wait", "1", "--timeout", "0.5"])
         .env_clear()
         .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
-        .env("SMOKE_BIN", env!("CARGO_BIN_EXE_smoke"))
+        .env("SMOKE_BIN", smoke_binary())
         .env("MCP_URL", "http://127.0.0.1:9/mcp")
         .env("MCP_AUTH_MODE", "key")
         .env("MCP_FUNCTION_KEY", FUNCTION_KEY);

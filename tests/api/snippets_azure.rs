@@ -311,6 +311,18 @@ async fn managed_identity_gets_a_token_from_identity_endpoint() {
 
     // The blob endpoint: answers only requests that carry the token.
     let blobs = MockServer::start().await;
+    // A save counts the collection first (its caps): an empty container.
+    Mock::given(method("GET"))
+        .and(path("/snippets"))
+        .and(query_param("comp", "list"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults><Blobs/>\
+             <NextMarker/></EnumerationResults>",
+        ))
+        .expect(1)
+        .mount(&blobs)
+        .await;
     Mock::given(method("PUT"))
         .and(path("/snippets/from-identity.json"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))

@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use rust_mcp_functions::{
     config::Config,
     identity::UserId,
-    snippets::{LIST_LIMIT, MAX_SNIPPET_BYTES, Owner, SnippetError, Snippets},
+    snippets::{LIST_LIMIT, MAX_SNIPPET_BYTES, Owner, SnippetError, SnippetName, Snippets},
 };
 
 use crate::helpers::Azurite;
@@ -24,13 +24,13 @@ pub fn invalid_names() -> Vec<String> {
 pub fn snippets_with(vars: &[(&str, &str)]) -> Snippets {
     let vars: HashMap<&str, &str> = vars.iter().copied().collect();
     let config = Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())).unwrap();
-    Snippets::new(config.storage)
+    Snippets::new(config.storage, config.snippet_limits)
 }
 
 async fn contract(snippets: Arc<Snippets>, owner: &Owner) {
     // Nothing yet (on Azurite the container does not even exist).
-    let listing = snippets.list(owner, None).await.unwrap();
-    assert_eq!(listing.total, 0);
+    let listing = snippets.list(owner, None, None).await.unwrap();
+    assert_eq!(listing.total, Some(0));
     assert!(matches!(
         snippets.get(owner, "hello").await,
         Err(SnippetError::NotFound { .. })
@@ -89,13 +89,35 @@ async fn contract(snippets: Arc<Snippets>, owner: &Owner) {
             .map(|s| s.name.clone())
             .collect::<Vec<_>>()
     };
-    let all = snippets.list(owner, None).await.unwrap();
+    let all = snippets.list(owner, None, None).await.unwrap();
     assert_eq!(names(&all), ["Zeta", "alpha.v1", "hello", "help"]);
     assert!(!all.truncated);
-    let he = snippets.list(owner, Some("hel")).await.unwrap();
+    let he = snippets.list(owner, Some("hel"), None).await.unwrap();
     assert_eq!(names(&he), ["hello", "help"]);
     assert_eq!(he.snippets[0].size_bytes, "second ✓".len() as u64);
-    assert_eq!(snippets.list(owner, Some("nope")).await.unwrap().total, 0);
+    let nope = snippets.list(owner, Some("nope"), None).await.unwrap();
+    assert_eq!(nope.total, Some(0));
+    // After a name, with or without a prefix; a prefix no name can have finds none.
+    let after = snippets.list(owner, None, Some("alpha.v1")).await.unwrap();
+    assert_eq!(names(&after), ["hello", "help"]);
+    let after = snippets
+        .list(owner, Some("hel"), Some("hello"))
+        .await
+        .unwrap();
+    assert_eq!(names(&after), ["help"]);
+    let after = snippets
+        .list(owner, Some("hel"), Some("Zeta"))
+        .await
+        .unwrap();
+    assert_eq!(names(&after), ["hello", "help"]);
+    for impossible in ["../", "-", "he llo"] {
+        let none = snippets.list(owner, Some(impossible), None).await.unwrap();
+        assert_eq!(none.total, Some(0), "{impossible}");
+    }
+    assert!(matches!(
+        snippets.list(owner, None, Some("../x")).await,
+        Err(SnippetError::InvalidName(_))
+    ));
 
     // Bad input is refused before anything is written.
     for bad in &invalid_names() {
@@ -132,7 +154,10 @@ async fn contract(snippets: Arc<Snippets>, owner: &Owner) {
         snippets.get(owner, "max").await.unwrap().content.len(),
         MAX_SNIPPET_BYTES
     );
-    assert_eq!(names(&snippets.list(owner, None).await.unwrap()).len(), 5);
+    assert_eq!(
+        names(&snippets.list(owner, None, None).await.unwrap()).len(),
+        5
+    );
 
     // Concurrent saves of one name end with one complete version, never a mix.
     let versions: Vec<String> = (0..8)
@@ -180,7 +205,9 @@ async fn contract(snippets: Arc<Snippets>, owner: &Owner) {
         Err(SnippetError::NotFound { .. })
     ));
 
-    // Many snippets: capped, with the total, and a prefix narrows it.
+    conditional_writes(&snippets, owner).await;
+
+    // Many snippets: one page at a time; `after` continues, a prefix narrows.
     let tasks: Vec<_> = (0..LIST_LIMIT + 5)
         .map(|i| {
             let (snippets, owner) = (Arc::clone(&snippets), owner.clone());
@@ -194,15 +221,204 @@ async fn contract(snippets: Arc<Snippets>, owner: &Owner) {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let bulk = snippets.list(owner, Some("bulk-")).await.unwrap();
-    assert_eq!(bulk.total, LIST_LIMIT + 5);
+    let bulk = snippets.list(owner, Some("bulk-"), None).await.unwrap();
+    assert_eq!(bulk.total, None, "not counted past the page");
     assert_eq!(bulk.snippets.len(), LIST_LIMIT);
     assert!(bulk.truncated);
     assert_eq!(bulk.snippets[0].name, "bulk-000");
-    let narrow = snippets.list(owner, Some("bulk-20")).await.unwrap();
-    assert_eq!(narrow.total, 5);
+    let last = format!("bulk-{:03}", LIST_LIMIT - 1);
+    assert_eq!(bulk.next_after.as_deref(), Some(last.as_str()));
+    let rest = snippets
+        .list(owner, Some("bulk-"), Some(&last))
+        .await
+        .unwrap();
+    assert_eq!(rest.total, Some(5));
+    assert_eq!(names(&rest)[0], format!("bulk-{LIST_LIMIT:03}"));
+    assert!(!rest.truncated && rest.next_after.is_none());
+    let narrow = snippets.list(owner, Some("bulk-20"), None).await.unwrap();
+    assert_eq!(narrow.total, Some(5));
     assert!(!narrow.truncated);
+
+    // Every page, walked: each snippet once, in order, the last page says no more.
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = snippets.page(owner, "", after.as_ref(), 64).await.unwrap();
+        walked.extend(page.snippets.iter().map(|s| s.name.clone()));
+        if !page.more {
+            break;
+        }
+        after = Some(SnippetName::parse(walked.last().unwrap()).unwrap());
+    }
+    let mut sorted = walked.clone();
+    sorted.sort_by_key(|name| format!("{name}.json"));
+    sorted.dedup();
+    assert_eq!(walked, sorted);
+    assert_eq!(walked.len(), LIST_LIMIT + 5 + 6, "{walked:?}");
 }
+
+/// A change a person confirmed is made only to the version they were shown: a write
+/// or delete carrying an older version is refused and changes nothing.
+async fn conditional_writes(snippets: &Snippets, owner: &Owner) {
+    snippets
+        .save(owner, "shown", "v1".into(), true)
+        .await
+        .unwrap();
+    let shown = snippets.stat(owner, "shown").await.unwrap().unwrap();
+    let v1 = shown.version.clone();
+    assert!(v1.is_some());
+    // Another change lands between the question and the confirmed write.
+    snippets
+        .save(owner, "shown", "v2, saved meanwhile".into(), true)
+        .await
+        .unwrap();
+    let err = snippets
+        .replace(owner, "shown", "v3".into(), v1.as_deref())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::Changed { .. }), "{err}");
+    let err = snippets
+        .delete_version(owner, "shown", v1.as_deref())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::Changed { .. }), "{err}");
+    assert_eq!(
+        snippets.get(owner, "shown").await.unwrap().content,
+        "v2, saved meanwhile"
+    );
+    // No version shown: never written.
+    let err = snippets
+        .replace(owner, "shown", "v3".into(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::Changed { .. }), "{err}");
+
+    // The version there now: replaced, then deleted.
+    let v2 = snippets
+        .stat(owner, "shown")
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    let replaced = snippets
+        .replace(owner, "shown", "v3".into(), v2.as_deref())
+        .await
+        .unwrap();
+    assert!(replaced.replaced);
+    assert_eq!(snippets.get(owner, "shown").await.unwrap().content, "v3");
+    let err = snippets
+        .delete_version(owner, "shown", v2.as_deref())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::Changed { .. }), "{err}");
+    let v3 = snippets
+        .stat(owner, "shown")
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    let deleted = snippets
+        .delete_version(owner, "shown", v3.as_deref())
+        .await
+        .unwrap();
+    assert!(deleted.deleted);
+    // Gone meanwhile: nothing deleted, nothing recreated by a replace.
+    let again = snippets
+        .delete_version(owner, "shown", v3.as_deref())
+        .await
+        .unwrap();
+    assert!(!again.deleted);
+    let err = snippets
+        .replace(owner, "shown", "v4".into(), v3.as_deref())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::Changed { .. }), "{err}");
+    assert!(matches!(
+        snippets.get(owner, "shown").await,
+        Err(SnippetError::NotFound { .. })
+    ));
+}
+
+/// A collection's caps: a new snippet past the count, or any save past the bytes, is
+/// refused with the limit and writes nothing; replacing at the count cap works.
+async fn caps(snippets: &Snippets, owner: &Owner) {
+    for name in ["a", "b", "c"] {
+        snippets
+            .save(owner, name, "x".repeat(10), true)
+            .await
+            .unwrap();
+    }
+    let err = snippets
+        .save(owner, "d", "new".into(), true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::CollectionFull { .. }), "{err}");
+    assert!(err.to_string().contains("(3)"), "{err}");
+    assert!(err.to_string().contains("nothing was saved"), "{err}");
+    assert!(matches!(
+        snippets.get(owner, "d").await,
+        Err(SnippetError::NotFound { .. })
+    ));
+    // At the cap: replacing works, a create-only save over a name says it exists.
+    assert!(
+        snippets
+            .save(owner, "c", "y".repeat(80), true)
+            .await
+            .unwrap()
+            .replaced
+    );
+    let err = snippets
+        .save(owner, "c", "z".into(), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnippetError::AlreadyExists { .. }), "{err}");
+    let version = snippets.stat(owner, "b").await.unwrap().unwrap().version;
+    snippets
+        .replace(owner, "b", "w".repeat(10), version.as_deref())
+        .await
+        .unwrap();
+
+    // Bytes: 10 + 10 + 80 = 100 is the cap; one more byte is refused, by a save or
+    // a confirmed replace.
+    let err = snippets
+        .save(owner, "c", "y".repeat(81), true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SnippetError::CollectionTooLarge { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("101 bytes"), "{err}");
+    assert!(err.to_string().contains("100 bytes"), "{err}");
+    let version = snippets.stat(owner, "c").await.unwrap().unwrap().version;
+    let err = snippets
+        .replace(owner, "c", "y".repeat(81), version.as_deref())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SnippetError::CollectionTooLarge { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        snippets.get(owner, "c").await.unwrap().content,
+        "y".repeat(80)
+    );
+
+    // A delete makes room.
+    assert!(snippets.delete(owner, "a").await.unwrap().deleted);
+    snippets
+        .save(owner, "d", "x".repeat(10), true)
+        .await
+        .unwrap();
+    let listed = snippets.list(owner, None, None).await.unwrap();
+    assert_eq!(listed.total, Some(3));
+}
+
+/// The caps, on a store limited to 3 snippets and 100 bytes per collection.
+const CAPS: [(&str, &str); 2] = [
+    ("SNIPPETS_MAX_COUNT", "3"),
+    ("SNIPPETS_MAX_TOTAL_BYTES", "100"),
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_directory_keeps_the_contract() {
@@ -211,6 +427,12 @@ async fn the_local_directory_keeps_the_contract() {
     let snippets = Arc::new(snippets_with(&[("SNIPPETS_DIR", root.to_str().unwrap())]));
     for owner in owners() {
         contract(Arc::clone(&snippets), &owner).await;
+    }
+    let capped = tempfile::tempdir().unwrap();
+    let dir = [("SNIPPETS_DIR", capped.path().to_str().unwrap())];
+    let limited = snippets_with(&[&dir[..], &CAPS[..]].concat());
+    for owner in owners() {
+        caps(&limited, &owner).await;
     }
 
     // Same layout as Blob Storage: <dir>/<name>.json holding the raw text, a user's
@@ -232,8 +454,8 @@ async fn the_local_directory_keeps_the_contract() {
     entries.sort();
     assert_eq!(
         entries,
-        [USER_B, USER_A],
-        "only the users' folders besides snippets"
+        [".lock", USER_B, USER_A],
+        "only the lock and the users' folders besides snippets"
     );
     for user in [USER_A, USER_B] {
         let stray: Vec<_> = std::fs::read_dir(root.join(user))
@@ -268,6 +490,15 @@ async fn azurite_keeps_the_contract() {
     for owner in owners() {
         contract(Arc::clone(&snippets), &owner).await;
     }
+    let connection = azurite.connection_string();
+    let capped = [
+        ("AzureWebJobsStorage", connection.as_str()),
+        ("SNIPPETS_CONTAINER", "capped"),
+    ];
+    let limited = snippets_with(&[&capped[..], &CAPS[..]].concat());
+    for owner in owners() {
+        caps(&limited, &owner).await;
+    }
 
     // The stored layout, seen by another client of the account (object_store's own
     // Azure client, not the server's snippet code): `<name>.json` at the root of the
@@ -298,8 +529,9 @@ async fn files_that_are_not_snippets_are_not_listed() {
     for file in ["notes.txt", ".hidden.json", "bad name.json", "ok.json"] {
         std::fs::write(dir.path().join(file), "x").unwrap();
     }
+    std::fs::create_dir(dir.path().join("folder.json")).unwrap();
     let snippets = snippets_with(&[("SNIPPETS_DIR", dir.path().to_str().unwrap())]);
-    let listing = snippets.list(&Owner::Shared, None).await.unwrap();
+    let listing = snippets.list(&Owner::Shared, None, None).await.unwrap();
     let names: Vec<_> = listing.snippets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["ok"]);
 }

@@ -1,13 +1,14 @@
 """Drives the server with the official Python MCP SDK (1.x or 2.x).
 
 Usage: client.py URL [--protocol-version V | --discover] [--header "Name: value"]...
+                 [--complete ref/prompt|ref/resource NAME_OR_URI ARGUMENT VALUE]...
                  [TOOL JSON_ARGS]...
 Connects (initialize, proposing V if given; or, with --discover on 2.x, the
 2026-07-28 `server/discover`), lists tools, calls each TOOL with its JSON
-arguments, lists and reads every resource if the server declares resources, and
-prints one JSON report on stdout:
+arguments, lists and reads every resource if the server declares resources, asks
+for each --complete (`completion/complete`), and prints one JSON report on stdout:
   {"protocolVersion", "initialize" | "discover", "tools", "calls": [{"name", "result"}],
-   "resources", "reads": [{"uri", "contents"}]}
+   "resources", "reads": [{"uri", "contents"}], "completions": [result]}
 Every object is dumped in its wire form (camelCase), whatever the SDK version.
 Each call's structuredContent is checked against the tool's outputSchema with
 `jsonschema`; a mismatch, like a transport or protocol error, exits non-zero with
@@ -53,7 +54,7 @@ def check_output_schema(tool, result):
 async def run(args):
     headers = dict(h.split(":", 1) for h in args.header)
     headers = {k.strip(): v.strip() for k, v in headers.items()}
-    report = {"calls": [], "resources": [], "reads": []}
+    report = {"calls": [], "resources": [], "reads": [], "completions": []}
     async with create_mcp_http_client(headers=headers) as http:
         async with connect(args.url, http_client=http) as streams:
             read, write = streams[0], streams[1]
@@ -78,6 +79,13 @@ async def run(args):
                     for resource in resources:
                         contents = dump(await session.read_resource(resource["uri"]))["contents"]
                         report["reads"].append({"uri": resource["uri"], "contents": contents})
+                for kind, name, argument, value in args.complete:
+                    if kind == "ref/prompt":
+                        ref = mcp.types.PromptReference(type=kind, name=name)
+                    else:
+                        ref = mcp.types.ResourceTemplateReference(type=kind, uri=name)
+                    result = await session.complete(ref, {"name": argument, "value": value})
+                    report["completions"].append(dump(result))
     return report
 
 
@@ -87,6 +95,7 @@ def main():
     parser.add_argument("--protocol-version")
     parser.add_argument("--discover", action="store_true")
     parser.add_argument("--header", action="append", default=[])
+    parser.add_argument("--complete", nargs=4, action="append", default=[])
     parser.add_argument("calls", nargs="*")
     args = parser.parse_intermixed_args()
     args.calls = [(args.calls[i], json.loads(args.calls[i + 1])) for i in range(0, len(args.calls), 2)]
