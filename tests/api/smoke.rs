@@ -702,13 +702,15 @@ async fn another_mcp_server_is_named() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_storage_403_on_save_says_the_identity_lacks_its_role() {
-    // Blob Storage refusing the app's identity, with the service's recorded answer.
+    // Blob Storage refusing the app's identity, with the service's recorded answer,
+    // to every request a save makes: the listing that counts the collection (the
+    // container's path) and the write of the snippet's blob.
     let blobs = MockServer::start().await;
     let refusal =
         std::fs::read(repo_root().join("tests/fixtures/storage-error-403-permission-mismatch.xml"))
             .unwrap();
     Mock::given(path_regex(
-        "^/devstoreaccount1/snippets/smoke-[0-9a-f]{16}\\.json$",
+        "^/devstoreaccount1/snippets(/smoke-[0-9a-f]{16}\\.json)?$",
     ))
     .respond_with(
         ResponseTemplate::new(403)
