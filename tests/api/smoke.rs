@@ -862,7 +862,9 @@ async fn a_tool_without_an_object_input_schema_is_named() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_storage_403_on_save_says_the_identity_lacks_its_role() {
-    // Blob Storage refusing the app's identity, with the service's recorded answer.
+    // Blob Storage refusing the app's identity, with the service's recorded answer,
+    // to every request a save makes: the listing that counts the collection (the
+    // container's path) and the write of the snippet's blob.
     let blobs = MockServer::start().await;
     let refusal =
         std::fs::read(repo_root().join("tests/fixtures/storage-error-403-permission-mismatch.xml"))

@@ -570,3 +570,26 @@ async fn a_refused_request_names_the_status() {
     assert!(message.contains("AuthorizationFailure"), "{message}");
     assert!(!message.contains(wrong_key), "{message}");
 }
+
+#[tokio::test]
+async fn a_local_failure_names_neither_the_directory_nor_the_system_text() {
+    // The snippet directory cannot be created: a file is in its way.
+    let root = tempfile::tempdir().unwrap();
+    let blocked = root.path().join("in-the-way");
+    std::fs::write(&blocked, "a file").unwrap();
+    let dir = blocked.join("snippets");
+    let snippets = snippets_with(&[("SNIPPETS_DIR", dir.to_str().unwrap())]);
+    let err = snippets
+        .save(&Owner::Shared, "x", "y".into(), true)
+        .await
+        .unwrap_err();
+    let message = err.sentence();
+    assert!(matches!(err, SnippetError::Storage { .. }), "{message}");
+    assert!(message.starts_with("Snippet storage failed ("), "{message}");
+    assert!(!message.contains("in-the-way"), "{message}");
+    assert!(!message.contains("os error"), "{message}");
+    // The log line has both.
+    let detail = rust_mcp_functions::fault::Fault::detail(&err);
+    assert!(detail.contains(dir.to_str().unwrap()), "{detail}");
+    assert!(detail.contains("os error"), "{detail}");
+}

@@ -206,6 +206,13 @@ async fn malformed_principals_are_anonymous_and_write_nothing() {
                 ("x-ms-client-principal-id", format!("../{}", BOB.oid)),
             ],
         ),
+        (
+            "an ID header naming another user than the oid claim",
+            vec![
+                ("x-ms-client-principal", ALICE.principal()),
+                ("x-ms-client-principal-id", BOB.oid.into()),
+            ],
+        ),
         ("no principal at all", vec![]),
     ];
     for (case, headers) in cases {
