@@ -15,6 +15,7 @@ use crate::helpers::{
 };
 
 #[tokio::test]
+#[ignore = "needs Azurite: scripts/test.sh"]
 async fn two_instances_share_snippets_through_azurite() {
     let azurite = Azurite::start();
     let cs = azurite.connection_string();
@@ -81,6 +82,7 @@ async fn two_instances_share_snippets_through_azurite() {
 }
 
 #[tokio::test]
+#[ignore = "needs Azurite: scripts/test.sh"]
 async fn a_storage_outage_is_a_tool_error_and_the_server_recovers() {
     let data = tempfile::tempdir().unwrap();
     let mut azurite = Azurite::start_in(data.path());
@@ -420,6 +422,7 @@ fn sdk_round_trips(url: &str) {
 }
 
 #[test]
+#[ignore = "needs Azurite and the MCP SDKs: scripts/test.sh"]
 fn official_sdks_use_the_tools_on_azurite_and_on_the_local_directory() {
     let azurite = Azurite::start();
     let on_azurite = Handler::start(&[("AzureWebJobsStorage", &azurite.connection_string())]);

@@ -481,6 +481,7 @@ fn owners() -> [Owner; 3] {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Azurite: scripts/test.sh"]
 async fn azurite_keeps_the_contract() {
     let azurite = Azurite::start();
     let snippets = Arc::new(snippets_with(&[(
@@ -553,6 +554,7 @@ async fn a_snippet_saved_as_a_blob_by_another_app_is_read_as_is() {
 }
 
 #[tokio::test]
+#[ignore = "needs Azurite: scripts/test.sh"]
 async fn a_refused_request_names_the_status() {
     let azurite = Azurite::start();
     let wrong_key = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmc=";

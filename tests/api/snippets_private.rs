@@ -85,6 +85,7 @@ async fn each_user_has_a_private_collection_in_the_local_directory() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Azurite: scripts/test.sh"]
 async fn each_user_has_a_private_collection_on_azurite() {
     let azurite = Azurite::start();
     let cs = azurite.connection_string();
