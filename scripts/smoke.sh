@@ -12,10 +12,16 @@
 # it fetches the function key with the Azure CLI, with entra a token for that scope (or
 # set MCP_FUNCTION_KEY / MCP_BEARER_TOKEN). Keys and tokens are never printed.
 #
-# Runs the `smoke` binary of crates/rmcp-functions-smoke (cargo builds it on first use; SMOKE_BIN names a
-# prebuilt one). POSIX sh: Linux, macOS, WSL.
+# Runs the check of crates/rmcp-functions-smoke: SMOKE_BIN when it names a prebuilt one,
+# else the crate below (cargo builds it on first use), else an installed
+# rmcp-functions-smoke. The same script checks any rmcp server that scripts/scaffold.sh
+# has made deployable. POSIX sh: Linux, macOS, WSL.
 set -eu
 cd "$(dirname "$0")/.."
+
+# The check's crate: this repository's (scripts/scaffold.sh writes the path of the
+# checkout it ran from here).
+smoke_crate=crates/rmcp-functions-smoke
 
 fail() {
   echo "smoke.sh: error: $*" >&2
@@ -59,6 +65,11 @@ fi
 if [ -n "${SMOKE_BIN:-}" ]; then
   exec "$SMOKE_BIN" "$@"
 fi
+if [ ! -f "$smoke_crate/Cargo.toml" ]; then
+  command -v rmcp-functions-smoke >/dev/null 2>&1 ||
+    fail "the smoke check is neither at $smoke_crate nor installed: cargo install --locked --path <rust-mcp-functions checkout>/crates/rmcp-functions-smoke, or set SMOKE_BIN"
+  exec rmcp-functions-smoke "$@"
+fi
 command -v cargo >/dev/null 2>&1 || fail "cargo is required to build the check: install Rust from https://rustup.rs"
-echo "==> building the smoke check (cargo build -p rmcp-functions-smoke)" >&2
-exec cargo run --quiet --locked -p rmcp-functions-smoke --bin smoke -- "$@"
+echo "==> building the smoke check (cargo build, $smoke_crate)" >&2
+exec cargo run --quiet --locked --manifest-path "$smoke_crate/Cargo.toml" -- "$@"
