@@ -80,6 +80,8 @@ fn main() -> ExitCode {
 
 /// Everything the scaffold did to one crate.
 struct Report {
+    /// docs/host-your-own.md of the checkout, for the next steps.
+    guide: PathBuf,
     krate: Crate,
     written: Vec<Written>,
     manifest: manifest::Added,
@@ -91,18 +93,19 @@ struct Report {
 fn scaffold(args: &Args) -> Result<Report, String> {
     let krate = Crate::inspect(&args.path, args.bin.as_deref())?;
     let checkout = templates::Checkout::locate()?;
-    let own_main = !krate.is_fresh()?;
+    let own_main = krate.has_own_main(templates::STARTER)?;
     let mut written = Vec::new();
     for (path, contents) in templates::deployment_files(&krate, &checkout)? {
         written.push(files::write(&krate.dir, &path, &contents, args.force)?);
     }
     if !own_main {
-        // The crate is cargo new's "Hello, world!": its main becomes the starter server.
+        // cargo new's "Hello, world!" becomes the starter server.
         written.push(files::replace_hello_world(&krate.dir, templates::STARTER)?);
     }
     let manifest = manifest::add_dependencies(&krate.dir.join("Cargo.toml"), &checkout, !own_main)?;
     let gitignore = files::append_gitignore(&krate.dir, templates::GITIGNORE_LINES)?;
     Ok(Report {
+        guide: checkout.root.join("docs/host-your-own.md"),
         krate,
         written,
         manifest,
@@ -142,8 +145,15 @@ impl Report {
             .all(|f| matches!(f.outcome, Outcome::Unchanged | Outcome::Kept))
             && self.manifest.is_empty()
             && self.gitignore.is_empty();
-        if wrote_nothing {
+        let kept = self
+            .written
+            .iter()
+            .filter(|f| f.outcome == Outcome::Kept)
+            .count();
+        if wrote_nothing && kept == 0 {
             println!("  nothing to write: the crate is scaffolded already");
+        } else if wrote_nothing {
+            println!("  nothing written");
         }
         if self.own_main {
             println!(
@@ -151,11 +161,6 @@ impl Report {
                 templates::MAIN_LINES
             );
         }
-        let kept = self
-            .written
-            .iter()
-            .filter(|f| f.outcome == Outcome::Kept)
-            .count();
         if kept > 0 {
             println!(
                 "\n{kept} file(s) kept as they are: compare them with the scaffold's, or run again with --force."
@@ -163,7 +168,8 @@ impl Report {
             return ExitCode::FAILURE;
         }
         println!(
-            "\nNext: cargo run (http://localhost:7071/mcp), then azd up (see docs/host-your-own.md of rust-mcp-functions)."
+            "\nNext: cargo run (it serves http://localhost:7071/mcp), then azd up ({}).",
+            self.guide.display()
         );
         ExitCode::SUCCESS
     }

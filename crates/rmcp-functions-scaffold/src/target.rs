@@ -99,12 +99,13 @@ impl Crate {
         })
     }
 
-    /// Whether src/main.rs is still what `cargo new` wrote.
-    pub fn is_fresh(&self) -> Result<bool, String> {
+    /// Whether src/main.rs is the crate's own: neither what `cargo new` wrote nor the
+    /// `starter` an earlier run wrote in its place.
+    pub fn has_own_main(&self, starter: &str) -> Result<bool, String> {
         let main = self.dir.join("src/main.rs");
         match std::fs::read_to_string(&main) {
-            Ok(text) => Ok(text == HELLO_WORLD),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Ok(text) => Ok(text != HELLO_WORLD && text != starter),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
             Err(e) => Err(format!("{}: {e}", main.display())),
         }
     }
