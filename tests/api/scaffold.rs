@@ -258,7 +258,10 @@ async fn a_scaffolded_crate_builds_packages_and_passes_the_smoke_check_behind_ng
 
     // The postdeploy hook's check, against the endpoint behind the proxy.
     let bin = tempfile::tempdir().unwrap();
-    let mut smoke = Command::new(workspace_binary("rmcp-functions-smoke", "smoke"));
+    let mut smoke = Command::new(workspace_binary(
+        "rmcp-functions-smoke",
+        "rmcp-functions-smoke",
+    ));
     smoke
         .args([&nginx.url("/mcp"), "--wait", "5"])
         .env_clear()
