@@ -18,10 +18,15 @@
 # The binary, first found: SMOKE_BIN; the package rmcp-functions-smoke of this cargo
 # workspace (cargo run, so the check matches the checkout); rmcp-functions-smoke on PATH
 # (cargo install rmcp-functions-smoke, or --path <checkout>/crates/rmcp-functions-smoke);
-# a copy this script installed under target/; else it installs one there from crates.io.
+# a copy this script installed under target/; else it installs one there, from the
+# rust-mcp-functions checkout below when it is there, else from crates.io.
 # POSIX sh: Linux, macOS, WSL.
 set -eu
 cd "$(dirname "$0")/.."
+
+# The check's crate in a rust-mcp-functions checkout. In this repository, its own; in a
+# crate made deployable by scripts/scaffold.sh, the checkout the scaffold ran from.
+smoke_crate=crates/rmcp-functions-smoke
 
 fail() {
   echo "smoke.sh: error: $*" >&2
@@ -83,6 +88,12 @@ if [ -x "$installed" ]; then
 fi
 command -v cargo >/dev/null 2>&1 ||
   fail "$smoke is not installed and cargo is not there to install it: install Rust from https://rustup.rs, or put $smoke on PATH (or name it in SMOKE_BIN)"
+if [ -f "$smoke_crate/Cargo.toml" ]; then
+  echo "==> installing the smoke check (cargo install --path $smoke_crate --root target/$smoke)" >&2
+  cargo install --quiet --locked --path "$smoke_crate" --root "target/$smoke" ||
+    fail "cannot install $smoke from $smoke_crate: name a built one in SMOKE_BIN"
+  exec "$installed" "$@"
+fi
 echo "==> installing the smoke check (cargo install $smoke@$smoke_version --root target/$smoke)" >&2
 cargo install --quiet --locked --root "target/$smoke" "$smoke@$smoke_version" ||
   fail "cannot install $smoke from crates.io: install it from a rust-mcp-functions checkout (cargo install --path <checkout>/crates/$smoke), or name a built one in SMOKE_BIN"

@@ -906,7 +906,7 @@ async fn a_storage_403_on_save_says_the_identity_lacks_its_role() {
     );
     run.assert_says(&[
         "Storage refused the app (HTTP 403)",
-        "Storage Blob Data Owner",
+        "Storage Blob Data Contributor",
         "can take up to 10 minutes, so run the check again",
         "az role assignment list --all --assignee $(az identity list -g rg-smoke",
     ]);

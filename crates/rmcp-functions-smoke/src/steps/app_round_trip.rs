@@ -167,7 +167,7 @@ fn storage_failure(check: &Check<'_>, tool: &str, message: &str) -> Failure {
     Failure::with_fix(
         format!("{tool} failed ({code}): {}", one_line(message)),
         vec![
-            "Storage refused the app (HTTP 403). The app reaches Blob Storage as its managed identity, which needs a data role on the storage account (Storage Blob Data Owner, assigned by infra/modules/rbac.bicep).".to_owned(),
+            "Storage refused the app (HTTP 403). The app reaches Blob Storage as its managed identity, which needs a data role on the storage account (Storage Blob Data Contributor, assigned by infra/modules/rbac.bicep).".to_owned(),
             "AuthorizationPermissionMismatch: the role is missing or not in effect yet; a new role assignment can take up to 10 minutes, so run the check again (scripts/smoke.sh) before anything else.".to_owned(),
             format!("Still refused: az role assignment list --all --assignee $(az identity list -g {} --query [0].principalId -o tsv) -o table, then azd provision to restore the assignment.", check.group()),
             "AuthorizationFailure: a network rule refused the request; with VNET_ENABLED=true the account is reachable only through its private endpoint.".to_owned(),
