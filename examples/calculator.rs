@@ -1,6 +1,6 @@
 //! Any rmcp server, hosted as an Azure Functions custom handler: a two-tool
 //! calculator written the way rmcp's own examples are, and a `main` that hands it to
-//! this crate's hosting layer. Nothing in the server knows about Azure.
+//! the hosting crate, `rmcp-functions`. Nothing in the server knows about Azure.
 //!
 //! Run it with `cargo run --example calculator` and connect a client to
 //! `http://localhost:7071/mcp`; deploy it by pointing `host.json` at its binary
@@ -14,7 +14,6 @@ use rmcp::{
     model::{Implementation, ServerCapabilities, ServerConfig},
     schemars, tool, tool_handler, tool_router,
 };
-use rust_mcp_functions::hosting;
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 struct Operands {
@@ -63,13 +62,5 @@ impl ServerHandler for Calculator {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let settings = match hosting::Settings::from_env() {
-        Ok(settings) => settings,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    hosting::init_logging(&settings);
-    hosting::run(&settings, Calculator::new()).await
+    rmcp_functions::run(Calculator::new()).await
 }

@@ -11,12 +11,13 @@
 //! the server, prints `listening on http://127.0.0.1:PORT/mcp` and serves until SIGTERM
 //! or Ctrl-C.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc};
 
 use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
 };
-use rust_mcp_functions::{config::Config, hosting, server::McpServer};
+use rmcp_functions as hosting;
+use rust_mcp_functions::{config::Config, server::McpServer};
 use tokio::net::TcpListener;
 
 #[global_allocator]
@@ -27,14 +28,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     let server = McpServer::new(&config)?;
     let settings = &config.hosting;
-    // The settings of src/hosting/transport.rs.
+    // The settings of crates/rmcp-functions/src/transport.rs.
     let rmcp_config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
-        .with_sse_keep_alive(Some(Duration::from_secs(15)))
+        .with_sse_keep_alive(Some(hosting::DEFAULT_SSE_KEEP_ALIVE))
         .with_allowed_hosts(settings.allowed_hosts.clone())
         .with_allowed_origins(settings.allowed_origins.clone())
-        .with_max_request_body_bytes(hosting::MAX_REQUEST_BODY_BYTES);
+        .with_max_request_body_bytes(hosting::DEFAULT_MAX_REQUEST_BODY_BYTES);
     // Shared, as the hosting layer shares it: `handle` is what rmcp's `Service::call`
     // runs after cloning the whole service.
     let service = Arc::new(StreamableHttpService::new(

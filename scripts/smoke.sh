@@ -1,5 +1,5 @@
 #!/bin/sh
-# Checks a deployed MCP endpoint step by step (src/bin/smoke; README, "After `azd up`").
+# Checks a deployed MCP endpoint step by step (crates/rmcp-functions-smoke; README, "After `azd up`").
 #
 #   scripts/smoke.sh                      the azd environment's deployment (what the
 #                                         postdeploy hook in azure.yaml runs)
@@ -12,7 +12,7 @@
 # it fetches the function key with the Azure CLI, with entra a token for that scope (or
 # set MCP_FUNCTION_KEY / MCP_BEARER_TOKEN). Keys and tokens are never printed.
 #
-# Runs the `smoke` binary of this crate (cargo builds it on first use; SMOKE_BIN names a
+# Runs the `smoke` binary of crates/rmcp-functions-smoke (cargo builds it on first use; SMOKE_BIN names a
 # prebuilt one). POSIX sh: Linux, macOS, WSL.
 set -eu
 cd "$(dirname "$0")/.."
@@ -60,5 +60,5 @@ if [ -n "${SMOKE_BIN:-}" ]; then
   exec "$SMOKE_BIN" "$@"
 fi
 command -v cargo >/dev/null 2>&1 || fail "cargo is required to build the check: install Rust from https://rustup.rs"
-echo "==> building the smoke check (cargo build --bin smoke)" >&2
-exec cargo run --quiet --locked --bin smoke -- "$@"
+echo "==> building the smoke check (cargo build -p rmcp-functions-smoke)" >&2
+exec cargo run --quiet --locked -p rmcp-functions-smoke --bin smoke -- "$@"

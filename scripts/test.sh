@@ -86,5 +86,10 @@ if [ $# -eq 0 ] || grep -q '^deploy::' <<<"$tests"; then
   scripts/package.sh
 fi
 
+# Tests that need one of the tools installed above are marked
+# `#[ignore = "needs …: scripts/test.sh"]`, so a bare `cargo test` runs the rest;
+# here every test runs, the marked ones included.
+run_args=("$@")
+case " $* " in *" -- "*) run_args+=(--include-ignored) ;; *) run_args+=(-- --include-ignored) ;; esac
 echo "==> cargo test"
-cargo test --locked "$@"
+cargo test --locked "${run_args[@]}"

@@ -4,10 +4,10 @@
 //!
 //! # Layout
 //! Dependencies point down this list, never up:
-//! - `main.rs`: config → logging → the handler → [`hosting::run`].
-//! - [`hosting`]: the custom-handler layer, for any rmcp `ServerHandler`: port,
-//!   readiness, `/mcp` with its Host/Origin allow-lists and JSON-RPC errors, request
-//!   logs, graceful shutdown. Knows nothing of our tools.
+//! - `main.rs`: config → logging → the handler → `rmcp_functions::CustomHandler::run`.
+//! - the `rmcp-functions` crate (crates/rmcp-functions): the custom-handler layer, for
+//!   any rmcp `ServerHandler`: port, readiness, `/mcp` with its Host/Origin allow-lists
+//!   and JSON-RPC errors, request logs, graceful shutdown. Knows nothing of our tools.
 //! - [`server`]: our MCP handler: identity, capabilities, routing to the tools and
 //!   resources.
 //! - [`tools`], [`prompts`], [`resources`], [`completions`]: what the server offers,
@@ -19,7 +19,6 @@
 pub mod cache_hints;
 pub mod completions;
 pub mod config;
-pub mod hosting;
 pub mod identity;
 pub mod prompts;
 pub mod resources;

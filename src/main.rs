@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use rust_mcp_functions::{config::Config, hosting, server::McpServer};
+use rmcp_functions::CustomHandler;
+use rust_mcp_functions::{config::Config, server::McpServer};
 
 /// The deployed binary links musl statically, and musl's own allocator made every
 /// request cost 2 to 4 times the CPU it costs on glibc (measured with bench/run.sh:
@@ -20,7 +21,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    hosting::init_logging(&config.hosting);
+    rmcp_functions::init_logging(&config.hosting);
     // Building the handler does no I/O, so the readiness probe is answered as soon
     // as `run` has bound the port.
     let server = match McpServer::new(&config) {
@@ -30,5 +31,5 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    hosting::run(&config.hosting, server).await
+    CustomHandler::new(config.hosting).run(server).await
 }

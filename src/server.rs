@@ -31,7 +31,6 @@ use crate::{
     cache_hints::{self, Hint},
     completions::Completions,
     config::{Config, RequestStateKey, SnippetsScope, StorageConfig},
-    hosting,
     identity::{Caller, Identity},
     prompts::Prompts,
     resources::Resources,
@@ -67,7 +66,7 @@ struct Inner {
     tools: Tools,
     tool_router: ToolRouter<Tools>,
     /// The router's tools, serialized once for `tools/list`.
-    tool_list: hosting::ToolList,
+    tool_list: rmcp_functions::ToolList,
     prompts: Prompts,
     prompt_router: PromptRouter<Prompts>,
     resources: Resources,
@@ -99,7 +98,7 @@ impl McpServer {
         };
         let tool_router = Tools::router();
         let prompt_router = Prompts::router();
-        let tool_list = hosting::ToolList::new(tool_router.list_all());
+        let tool_list = rmcp_functions::ToolList::new(tool_router.list_all());
         let completions = Completions {
             snippets: Arc::clone(&snippets),
             scope,
@@ -210,7 +209,7 @@ impl ServerHandler for McpServer {
         let span = tracing::info_span!(
             "tool",
             tool = %request.name,
-            invocation_id = hosting::invocation_id(&context),
+            invocation_id = rmcp_functions::invocation_id(&context),
         );
         let call = ToolCallContext::new(&self.inner.tools, request, context);
         self.inner.tool_router.call(call).instrument(span).await

@@ -23,7 +23,7 @@ pub use identity::{
 };
 pub use storage::{AzureCredentials, AzureStorage, Secret, StorageConfig};
 
-use crate::hosting::{self, ConfigError};
+use rmcp_functions::{self as hosting, ConfigError};
 
 /// Everything the server needs to know, parsed and validated.
 #[derive(Debug, Clone)]

@@ -40,7 +40,7 @@
 //! The handler owns one [`Identity`] and implements [`HasIdentity`]; a tool then takes
 //! the caller as an argument, like rmcp's own extractors:
 //!
-//! ```ignore
+//! ```text
 //! impl HasIdentity for McpServer {
 //!     fn identity(&self) -> &Identity { &self.inner.identity }
 //! }

@@ -231,7 +231,7 @@ fn azure_yaml_deploys_the_package_as_a_custom_language_function() {
     );
 
     // Before packaging: build the zip. After deploying: the smoke check of the new
-    // endpoint (src/bin/smoke), whose verdict ends `azd up`; a failed check fails the
+    // endpoint (crates/rmcp-functions-smoke), whose verdict ends `azd up`; a failed check fails the
     // command, so the hook must not continue on error.
     let hooks = mcp["hooks"].as_hash().expect("the mcp service has hooks");
     let names: BTreeSet<&str> = hooks.keys().map(|k| k.as_str().unwrap()).collect();

@@ -1,33 +1,19 @@
 //! `examples/calculator.rs`: a plain rmcp server hosted through the hosting layer,
-//! started as the Functions host starts the real binary. `cargo test` builds the
-//! examples next to the test binary.
+//! started as the Functions host starts the real binary.
 
-use std::{collections::BTreeSet, path::PathBuf};
+use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ACCEPT, Handler, call_tool, mcp_client, result_text};
-
-fn calculator_path() -> PathBuf {
-    // target/debug/deps/api-<hash> → target/debug/examples/calculator
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/calculator");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test` without a target filter (it builds the examples)",
-        path.display()
-    );
-    path
-}
+use crate::helpers::{ACCEPT, Handler, call_tool, example_binary, mcp_client, result_text};
 
 #[tokio::test]
 async fn the_calculator_example_is_hosted_like_the_handler() {
-    let handler = Handler::start_binary(&calculator_path(), tempfile::tempdir().unwrap(), &[]);
+    let handler = Handler::start_binary(
+        &example_binary("calculator"),
+        tempfile::tempdir().unwrap(),
+        &[],
+    );
 
     let client = mcp_client(&handler.url("/mcp")).await;
     let info = client.peer_info().expect("initialize result");

@@ -1,4 +1,4 @@
-//! The post-deployment smoke check (`src/bin/smoke`, `scripts/smoke.sh`): green against
+//! The post-deployment smoke check (`crates/rmcp-functions-smoke`, `scripts/smoke.sh`): green against
 //! the real binary, directly and behind the proxy that forwards like the Functions host,
 //! in each auth mode; and, against local stand-ins answering as the platform does, each
 //! failure the README's table lists produces its diagnosis and a non-zero exit.
@@ -30,8 +30,13 @@ use wiremock::{
 
 use crate::helpers::{
     AZURITE_KEY, Handler, Nginx, PUBLIC_HOST, ServedHandler, process::Finished, repo_root,
-    run_bounded,
+    run_bounded, workspace_binary,
 };
+
+/// The check's binary (crates/rmcp-functions-smoke).
+fn smoke_binary() -> PathBuf {
+    workspace_binary("rmcp-functions-smoke", "smoke")
+}
 
 /// What the check prints for each failure the tests below provoke. Each test asserts its
 /// phrase, and the README's failure table ("After `azd up`") must quote every one.
@@ -165,7 +170,7 @@ impl Run {
 /// Runs the `smoke` binary with a clean environment: `vars`, and a `PATH` holding only
 /// `bin` (fake Azure CLI scripts, or nothing), so no real `az` is ever reached.
 async fn smoke(args: Vec<String>, vars: Vec<(&'static str, String)>, bin: &Path) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_smoke"));
+    let mut command = Command::new(smoke_binary());
     command.args(&args).env_clear().env("PATH", bin).envs(vars);
     finish(command).await
 }
@@ -796,7 +801,7 @@ async fn the_hook_script_reads_the_deployment_from_azd() {
         .args(["--wait", "7"])
         .env_clear()
         .env("PATH", path)
-        .env("SMOKE_BIN", env!("CARGO_BIN_EXE_smoke"));
+        .env("SMOKE_BIN", smoke_binary());
     let run = finish(command).await;
     run.assert_passed();
     let first = run.stdout.lines().next().unwrap();
@@ -815,7 +820,7 @@ async fn the_hook_script_reads_the_deployment_from_azd() {
         .args(["--wait", "1", "--timeout", "0.5"])
         .env_clear()
         .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
-        .env("SMOKE_BIN", env!("CARGO_BIN_EXE_smoke"))
+        .env("SMOKE_BIN", smoke_binary())
         .env("MCP_URL", "http://127.0.0.1:9/mcp")
         .env("MCP_AUTH_MODE", "key")
         .env("MCP_FUNCTION_KEY", FUNCTION_KEY);

@@ -21,7 +21,8 @@ use rmcp::{
         StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
     },
 };
-use rust_mcp_functions::{config::Config, hosting, server::McpServer};
+use rmcp_functions as hosting;
+use rust_mcp_functions::{config::Config, server::McpServer};
 use serde_json::{Value, json};
 
 use crate::helpers::{ACCEPT, ServedHandler, TestApp};

@@ -9,7 +9,8 @@ use rmcp::{
     model::{CallToolRequestParams, CallToolResult, ClientConfig},
     service::RunningService,
 };
-use rust_mcp_functions::{config::Config, hosting, server::McpServer};
+use rmcp_functions as hosting;
+use rust_mcp_functions::{config::Config, server::McpServer};
 use serde_json::Value;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -72,7 +73,7 @@ impl TestApp {
     }
 }
 
-/// Any rmcp handler served through the hosting layer ([`hosting::serve`]), exactly
+/// Any rmcp handler served through the hosting layer ([`hosting::CustomHandler::serve`]), exactly
 /// as the binary serves ours. Stopped when dropped.
 pub struct ServedHandler {
     pub addr: SocketAddr,
@@ -97,12 +98,9 @@ impl ServedHandler {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = CancellationToken::new();
-        let settings = settings.clone();
+        let handler = hosting::CustomHandler::new(settings.clone());
         let shutdown = stop.clone().cancelled_owned();
-        let task =
-            tokio::spawn(
-                async move { hosting::serve(listener, server, &settings, shutdown).await },
-            );
+        let task = tokio::spawn(async move { handler.serve(listener, server, shutdown).await });
         Self { addr, stop, task }
     }
 

@@ -21,8 +21,8 @@ pub use self::{
     app::{ACCEPT, ServedHandler, TestApp, call_tool, mcp_client, result_text},
     clients::{PYTHON_SDKS, python_client, typescript_client},
     process::{
-        Handler, handler_path, installed_tool, npm_tool, repo_root, run_bounded,
-        run_handler_to_exit, wait_until,
+        Handler, example_binary, handler_path, installed_tool, npm_tool, repo_root, run_bounded,
+        run_handler_to_exit, wait_until, workspace_binary,
     },
     proxy::{Nginx, PUBLIC_HOST},
     storage::{AZURITE_KEY, Azurite},

@@ -195,6 +195,50 @@ pub fn handler_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_handler"))
 }
 
+/// Where cargo put this test binary's sibling artefacts: `target/debug` for
+/// `target/debug/deps/api-<hash>`.
+pub fn target_profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_owned()
+}
+
+/// The binary `bin` of the workspace crate `package`, built on first use, since cargo
+/// hands a test only its own crate's binaries.
+pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
+    cargo_built(&["-p", package, "--bin", bin], bin)
+}
+
+/// The example `name` of this crate, built on first use, since `cargo test` builds the
+/// examples only when no test target is named.
+pub fn example_binary(name: &str) -> PathBuf {
+    cargo_built(
+        &["-p", env!("CARGO_PKG_NAME"), "--example", name],
+        &format!("examples/{name}"),
+    )
+}
+
+/// Runs `cargo build` with `selection` once per test process and returns `artefact`
+/// under the target directory: up to date whichever test filter selected the caller.
+fn cargo_built(selection: &[&str], artefact: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let key = selection.join(" ");
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !built.contains(&key) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--locked"])
+            .args(selection)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "cargo build {key} failed");
+        built.push(key);
+    }
+    target_profile_dir().join(artefact)
+}
+
 /// Starts `program` with exactly `vars` as its environment, in `dir`.
 fn handler_command(program: &Path, dir: &Path, vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(program);

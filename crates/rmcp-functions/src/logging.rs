@@ -16,7 +16,10 @@ use axum::{extract::Request, middleware::Next, response::Response};
 use rmcp::{RoleServer, service::RequestContext};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-use super::{DEFAULT_LOG_FILTER, INVOCATION_ID_HEADER, LogFormat, Settings};
+use crate::{DEFAULT_LOG_FILTER, LogFormat, Settings};
+
+/// The header the Functions host sends each forwarded request's invocation id in.
+pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 
 /// Installs the global subscriber. An invalid `RUST_LOG` falls back to the default
 /// filter with a warning rather than stopping the server.
@@ -51,11 +54,20 @@ pub fn init_logging(settings: &Settings) {
 /// to look at this server) keeps rmcp at `info`; naming it (`rmcp=debug`) is how an
 /// operator asks for the messages on purpose.
 fn without_payloads(filter: &str) -> String {
-    if filter.contains("rmcp") {
+    if names_rmcp(filter) {
         filter.to_owned()
     } else {
-        format!("{filter},rmcp=info")
+        format!("{filter},rmcp::=info")
     }
+}
+
+/// Whether a directive of `filter` is about rmcp's own targets (`rmcp`, `rmcp::…`), not
+/// merely about a target that starts with the same letters, such as `rmcp_functions`.
+fn names_rmcp(filter: &str) -> bool {
+    filter.split(',').any(|directive| {
+        let target = directive.split(['=', '[']).next().unwrap_or("").trim();
+        target == "rmcp" || target.starts_with("rmcp::")
+    })
 }
 
 /// The Functions host's invocation id of the HTTP request behind an MCP request, for
@@ -73,7 +85,7 @@ pub fn invocation_id(context: &RequestContext<RoleServer>) -> Option<&str> {
 /// What the MCP layer learned about a request, passed back to the request log
 /// through the response's extensions.
 #[derive(Debug, Clone, Default)]
-pub(super) struct McpCall {
+pub(crate) struct McpCall {
     /// The JSON-RPC method, e.g. `tools/call`.
     pub method: Option<String>,
     /// The tool name, for `tools/call`.
@@ -109,7 +121,7 @@ fn log_first_request_hosts(request: &Request) {
 
 /// Writes one line per request: method, path, status, latency, MCP method and
 /// tool, and the host's invocation id for correlation with its own logs.
-pub(super) async fn log_request(request: Request, next: Next) -> Response {
+pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     log_first_request_hosts(&request);
     let started = Instant::now();
     let method = request.method().clone();
@@ -141,12 +153,27 @@ pub(super) async fn log_request(request: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use tracing_subscriber::EnvFilter;
+
     use super::without_payloads;
+    use crate::DEFAULT_LOG_FILTER;
+
+    /// The default must parse, or every server would start on the fallback with a
+    /// warning.
+    #[test]
+    fn the_default_filter_is_valid() {
+        assert!(EnvFilter::try_new(without_payloads(DEFAULT_LOG_FILTER)).is_ok());
+    }
 
     #[test]
     fn rmcp_messages_stay_out_unless_rmcp_is_named() {
-        assert_eq!(without_payloads("debug"), "debug,rmcp=info");
+        assert_eq!(without_payloads("debug"), "debug,rmcp::=info");
+        assert_eq!(
+            without_payloads("debug,rmcp_functions=trace"),
+            "debug,rmcp_functions=trace,rmcp::=info"
+        );
         assert_eq!(without_payloads("info,rmcp=warn"), "info,rmcp=warn");
+        assert_eq!(without_payloads("info,rmcp::=warn"), "info,rmcp::=warn");
         assert_eq!(
             without_payloads("rmcp::service=debug"),
             "rmcp::service=debug"

@@ -14,8 +14,10 @@ pub const DEFAULT_PORT: u16 = 7071;
 pub const PORT_VAR: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
 /// The log filter when `RUST_LOG` is unset or invalid: our lines at `info`, rmcp's
-/// only when something is wrong.
-pub const DEFAULT_LOG_FILTER: &str = "info,rmcp=warn";
+/// only when something is wrong. `rmcp::` rather than `rmcp`: a directive matches every
+/// target that starts with it, and `rmcp` would also silence this crate,
+/// `rmcp_functions`.
+pub const DEFAULT_LOG_FILTER: &str = "info,rmcp::=warn";
 
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 const LOOPBACK_ORIGINS: [&str; 3] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
@@ -231,7 +233,7 @@ mod tests {
         assert_eq!(settings.port.source, PortSource::Default);
         assert_eq!(settings.allowed_hosts, ["localhost", "127.0.0.1", "::1"]);
         assert_eq!(settings.log_format, LogFormat::Text);
-        assert_eq!(settings.log_filter, "info,rmcp=warn");
+        assert_eq!(settings.log_filter, "info,rmcp::=warn");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit and logs the result, once.
 #[cfg(unix)]
-pub(super) fn raise_limit() {
+pub(crate) fn raise_limit() {
     use rlimit::Resource;
 
     let (soft, hard) = match Resource::NOFILE.get() {
@@ -38,4 +38,4 @@ pub(super) fn raise_limit() {
 }
 
 #[cfg(not(unix))]
-pub(super) fn raise_limit() {}
+pub(crate) fn raise_limit() {}

@@ -76,18 +76,18 @@ impl ToolList {
 
 /// Where the handler leaves the serialized tool list for the `/mcp` layer.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Slot(Arc<OnceLock<Bytes>>);
+pub(crate) struct Slot(Arc<OnceLock<Bytes>>);
 
 impl Slot {
     /// The serialized list, if the handler left it here.
-    pub(super) fn get(&self) -> Option<Bytes> {
+    pub(crate) fn get(&self) -> Option<Bytes> {
         self.0.get().cloned()
     }
 }
 
 /// rmcp's answer `body` with the serialized tool list `json` in place of its empty
 /// `tools` array; `None` if the answer does not end as such an answer does.
-pub(super) fn splice(body: &[u8], json: &[u8]) -> Option<Bytes> {
+pub(crate) fn splice(body: &[u8], json: &[u8]) -> Option<Bytes> {
     let head = body.strip_suffix(EMPTY_TAIL)?;
     let mut spliced = BytesMut::with_capacity(body.len() + json.len());
     spliced.put_slice(head);

@@ -633,7 +633,7 @@ fn resource_metadata_url(challenge: &str) -> Option<String> {
     (!url.is_empty()).then(|| url.to_owned())
 }
 
-/// `(Host, X-Forwarded-Host)` from the handler's `GET /` answer (src/hosting/mod.rs, `ready`).
+/// `(Host, X-Forwarded-Host)` from the handler's `GET /` answer (crates/rmcp-functions/src/handler.rs, `ready`).
 fn hosts_seen(body: &str) -> Option<(String, String)> {
     let line = body
         .lines()

@@ -19,7 +19,7 @@
 //! It runs before rmcp's Host check, so a request that fails both gets 400 rather
 //! than 403; either way it is refused.
 
-use std::{borrow::Cow, sync::Arc, time::Duration};
+use std::{borrow::Cow, sync::Arc};
 
 use axum::{
     body::Body,
@@ -41,30 +41,32 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Settings, logging::McpCall, tool_list};
+use crate::{Settings, handler::Policy, logging::McpCall, tool_list};
 
 /// The JSON-RPC code of a transport-level refusal that has no code of its own (a
 /// disallowed `Host`, a missing `Accept`): the first of the codes JSON-RPC reserves
 /// for implementation-defined server errors.
 const REFUSED: ErrorCode = ErrorCode(-32000);
 
-/// The largest request body accepted, as rmcp's own default. Snippets are capped
-/// well below it, so any legitimate request fits.
-pub const MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
-
 /// Builds the `/mcp` router. `cancel` ends in-flight MCP requests; the caller
 /// fires it only after the shutdown grace period, so a SIGTERM lets them finish.
-pub(super) fn router<S>(server: S, settings: &Settings, cancel: CancellationToken) -> axum::Router
+pub(crate) fn router<S>(
+    server: S,
+    settings: &Settings,
+    policy: &Policy,
+    cancel: CancellationToken,
+) -> axum::Router
 where
     S: ServerHandler + Clone + Send + Sync + 'static,
 {
+    let body_limit = policy.max_request_body_bytes;
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
-        .with_sse_keep_alive(Some(Duration::from_secs(15)))
+        .with_sse_keep_alive(policy.sse_keep_alive)
         .with_allowed_hosts(settings.allowed_hosts.clone())
         .with_allowed_origins(settings.allowed_origins.clone())
-        .with_max_request_body_bytes(MAX_REQUEST_BODY_BYTES)
+        .with_max_request_body_bytes(body_limit)
         .with_cancellation_token(cancel);
     let versions: Arc<[String]> = server
         .supported_protocol_versions()
@@ -87,7 +89,7 @@ where
         .route("/mcp", mcp.clone())
         .route("/mcp/", mcp)
         .layer(middleware::from_fn(move |request, next| {
-            jsonrpc_errors(Arc::clone(&versions), request, next)
+            jsonrpc_errors(Arc::clone(&versions), body_limit, request, next)
         }))
 }
 
@@ -142,9 +144,15 @@ struct Meta {
 
 /// The layer around rmcp's service: buffer and peek, check the revision, forward,
 /// then make a plain-text refusal a JSON-RPC error and tell the request log what
-/// was called. `versions` are the handler's supported protocol revisions.
-async fn jsonrpc_errors(versions: Arc<[String]>, request: Request, next: Next) -> Response {
-    let (mut request, peek) = match buffer_json_post(request).await {
+/// was called. `versions` are the handler's supported protocol revisions; `body_limit`
+/// is the largest body accepted, in bytes.
+async fn jsonrpc_errors(
+    versions: Arc<[String]>,
+    body_limit: usize,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut request, peek) = match buffer_json_post(request, body_limit).await {
         Ok(buffered) => buffered,
         Err(refusal) => return refusal,
     };
@@ -202,21 +210,21 @@ async fn with_tool_list(response: Response, json: &Bytes, id: Option<Value>) -> 
     Response::from_parts(parts, Body::from(body))
 }
 
-/// Reads a JSON POST's body (within [`MAX_REQUEST_BODY_BYTES`]) and peeks at it,
-/// handing rmcp the same bytes. Other requests pass untouched.
-async fn buffer_json_post(request: Request) -> Result<(Request, Peek), Response> {
+/// Reads a JSON POST's body (at most `limit` bytes) and peeks at it, handing rmcp the
+/// same bytes. Other requests pass untouched.
+async fn buffer_json_post(request: Request, limit: usize) -> Result<(Request, Peek), Response> {
     if !is_json_post(&request) {
         return Ok((request, Peek::Skipped));
     }
     let (parts, body) = request.into_parts();
-    let bytes = match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
+    let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<LengthLimitError>() => {
             return Err(jsonrpc_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 None,
                 ErrorCode::INVALID_REQUEST,
-                &format!("Request body exceeds {MAX_REQUEST_BODY_BYTES} bytes"),
+                &format!("Request body exceeds {limit} bytes"),
             ));
         }
         Err(e) => {

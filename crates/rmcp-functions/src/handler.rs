@@ -1,0 +1,290 @@
+//! [`CustomHandler`]: the settings and the policy a hosted server runs with, and the
+//! routes, listener and shutdown sequence the Functions host expects.
+
+use std::{
+    borrow::Cow,
+    future::Future,
+    io,
+    net::{Ipv4Addr, SocketAddr},
+    process::ExitCode,
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    http::{HeaderMap, StatusCode, header},
+    middleware,
+    response::{Html, IntoResponse},
+    routing::get,
+};
+use rmcp::ServerHandler;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{ConfigError, Settings, logging, open_files, transport};
+
+/// The largest request body accepted by default, as rmcp's own default.
+pub const DEFAULT_MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// How long in-flight requests may run after SIGTERM, by default, before they are
+/// cancelled.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How often, by default, an SSE answer carries a keep-alive comment. With JSON answers
+/// (the default of a stateless server) rmcp streams nothing, so this matters only to a
+/// handler that answers with a stream.
+pub const DEFAULT_SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Where built-in authentication's consent flow sends the browser back
+/// (`post_login_redirect_uri`): a page that says the sign-in is done.
+pub const SIGN_IN_RETURN_PATH: &str = "/authcomplete";
+
+const SIGN_IN_RETURN_PAGE: &str = include_str!("authcomplete.html");
+
+/// A custom handler: its [`Settings`] (from the environment) and its policy (from the
+/// code), each policy item with a default that suits a server on Flex Consumption.
+///
+/// [`run`](Self::run) is all a `main` needs; [`bind`](Self::bind),
+/// [`router`](Self::router) and [`serve`](Self::serve) are its parts, for tests and for
+/// servers that add routes of their own.
+#[derive(Debug, Clone)]
+pub struct CustomHandler {
+    settings: Settings,
+    policy: Policy,
+}
+
+/// What the code decides, where the environment has no say.
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    pub(crate) max_request_body_bytes: usize,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) sse_keep_alive: Option<Duration>,
+    pub(crate) sign_in_return_page: Option<Cow<'static, str>>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            sse_keep_alive: Some(DEFAULT_SSE_KEEP_ALIVE),
+            sign_in_return_page: Some(Cow::Borrowed(SIGN_IN_RETURN_PAGE)),
+        }
+    }
+}
+
+impl CustomHandler {
+    /// A handler with these settings and the default policy.
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            policy: Policy::default(),
+        }
+    }
+
+    /// A handler with the settings the process environment gives ([`Settings::from_env`])
+    /// and the default policy.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Settings::from_env().map(Self::new)
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The largest request body `/mcp` accepts; a larger one is answered `413` with a
+    /// JSON-RPC error. Default: [`DEFAULT_MAX_REQUEST_BODY_BYTES`].
+    pub fn max_request_body_bytes(mut self, bytes: usize) -> Self {
+        self.policy.max_request_body_bytes = bytes;
+        self
+    }
+
+    /// How long in-flight requests may run after SIGTERM before they are cancelled.
+    /// Default: [`DEFAULT_SHUTDOWN_GRACE`].
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.policy.shutdown_grace = grace;
+        self
+    }
+
+    /// How often a streamed (SSE) answer carries a keep-alive comment; `None` sends
+    /// none. Default: [`DEFAULT_SSE_KEEP_ALIVE`].
+    pub fn sse_keep_alive(mut self, interval: Option<Duration>) -> Self {
+        self.policy.sse_keep_alive = interval;
+        self
+    }
+
+    /// The HTML served at [`SIGN_IN_RETURN_PATH`], where built-in authentication's
+    /// consent flow returns the browser; `None` serves no such page (404). Default: a
+    /// short page saying the sign-in is done and the window can be closed.
+    pub fn sign_in_return_page(mut self, html: Option<impl Into<Cow<'static, str>>>) -> Self {
+        self.policy.sign_in_return_page = html.map(Into::into);
+        self
+    }
+
+    /// Raises the open-files limit as far as the system allows, binds, serves `server`
+    /// until SIGTERM or Ctrl-C, and says how it went as an exit status.
+    pub async fn run<S>(self, server: S) -> ExitCode
+    where
+        S: ServerHandler + Clone + Send + Sync + 'static,
+    {
+        open_files::raise_limit();
+        let listener = match self.bind().await {
+            Ok(listener) => listener,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match self.serve(listener, server, shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("server failed: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    /// Listens on the IPv4 loopback address: the host dials `127.0.0.1`, and nothing
+    /// else should reach the handler. The error names the setting the port came from.
+    pub async fn bind(&self) -> io::Result<TcpListener> {
+        let port = self.settings.port;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port.number));
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot listen on {addr} ({port}): {e}"))
+        })?;
+        match listener.local_addr() {
+            Ok(bound) => tracing::info!("listening on http://{bound}/mcp"),
+            Err(e) => tracing::warn!("listening, but the bound address is unknown: {e}"),
+        }
+        Ok(listener)
+    }
+
+    /// The routes: `GET /` (readiness), `/mcp`, the sign-in return page, and 404 for the
+    /// rest, all logged. `mcp_cancel` ends in-flight MCP requests when fired.
+    pub fn router<S>(&self, server: S, mcp_cancel: CancellationToken) -> Router
+    where
+        S: ServerHandler + Clone + Send + Sync + 'static,
+    {
+        let mut router = Router::new().route("/", get(ready));
+        if let Some(page) = self.policy.sign_in_return_page.clone() {
+            router = router.route(
+                SIGN_IN_RETURN_PATH,
+                get(move || async move { ([(header::CACHE_CONTROL, "no-store")], Html(page)) }),
+            );
+        }
+        router
+            .merge(transport::router(
+                server,
+                &self.settings,
+                &self.policy,
+                mcp_cancel,
+            ))
+            .fallback(not_found)
+            .layer(middleware::from_fn(logging::log_request))
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then stops accepting, lets
+    /// in-flight requests run for the shutdown grace, cancels what is left and returns.
+    ///
+    /// The listener is bound by the caller before anything slow runs, so the host's
+    /// readiness probe is answered as soon as this starts.
+    pub async fn serve<S>(
+        &self,
+        listener: TcpListener,
+        server: S,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()>
+    where
+        S: ServerHandler + Clone + Send + Sync + 'static,
+    {
+        // Cancelling rmcp's token answers in-flight requests with an error at once, so
+        // it fires only after the grace period; stopping the accept loop comes first.
+        let mcp_cancel = CancellationToken::new();
+        let stop_accepting = CancellationToken::new();
+        let app = self.router(server, mcp_cancel.clone());
+        let server = axum::serve(listener, app)
+            .with_graceful_shutdown(stop_accepting.clone().cancelled_owned())
+            .into_future();
+        tokio::pin!(server);
+
+        tokio::select! {
+            result = &mut server => return result,
+            () = shutdown => {}
+        }
+        let grace = self.policy.shutdown_grace;
+        tracing::info!(
+            "shutting down: no new connections; in-flight requests have {} s to finish",
+            grace.as_secs_f64()
+        );
+        stop_accepting.cancel();
+        if let Ok(result) = tokio::time::timeout(grace, &mut server).await {
+            return result;
+        }
+        tracing::warn!("in-flight requests did not finish in time; cancelling them");
+        mcp_cancel.cancel();
+        // Cancelled MCP requests answer at once; give them a moment to be written.
+        let _ = tokio::time::timeout(Duration::from_secs(1), server).await;
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what the host and `func start` send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// The readiness probe. The host polls it every 25 ms for up to 30 s before it
+/// forwards anything, so it answers at once and touches nothing.
+///
+/// It also says which `Host` and `X-Forwarded-Host` the request arrived with (those
+/// two values only; neither is secret). Which `Host` the platform's proxy forwards is
+/// not documented: the smoke check reads this line after a deployment, and it names
+/// the value `MCP_ALLOWED_HOSTS` needs if `/mcp` refuses it.
+async fn ready(headers: HeaderMap) -> String {
+    format!(
+        "MCP custom handler is running. MCP endpoint: /mcp\n\
+         This request arrived with Host: {}; X-Forwarded-Host: {}\n",
+        header_text(&headers, header::HOST.as_str()),
+        header_text(&headers, "x-forwarded-host"),
+    )
+}
+
+/// A header's value as text: `(none)` when absent, `(not printable)` when it is not
+/// visible ASCII.
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    match headers.get(name) {
+        None => "(none)",
+        Some(value) => value.to_str().unwrap_or("(not printable)"),
+    }
+}
+
+async fn not_found() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        "Not found. The MCP endpoint is /mcp\n",
+    )
+}
