@@ -21,7 +21,7 @@ Inputs (flags; the defaults come from this repository's measurements):
   CPU per call from bench/results/concurrency.json (ours, slow upstream) and latest.json
   (the Node sample's, fast upstream: its slow-upstream figure was not measured).
 
-Assumptions, from Microsoft's documentation (links in README "Performance"):
+Assumptions, from Microsoft's documentation (links in docs/performance.md):
   - Flex adds instances when the HTTP calls in flight per instance reach the per-instance
     concurrency, so instances = ceil(calls in flight / concurrency), calls in flight being
     rate x time per call (Little's law). If the instances' CPU would be the tighter bound

@@ -2,7 +2,7 @@
 // Consumption function app (runtime `custom` by default, our static Linux binary), its storage,
 // identity and monitoring, and optionally a virtual network and Entra ID sign-in.
 // Parameters come from main.parameters.json, which maps azd environment variables
-// (`azd env set NAME value`) onto them; the README's "Deploy to Azure" section lists them.
+// (`azd env set NAME value`) onto them; docs/deploy.md ("Choices") lists them.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -73,7 +73,7 @@ param maximumInstanceCount int = 100
 // 32 at 4096 MB), a default sized for language workers. This binary holds thousands of calls
 // in flight at about 100 KB each (bench/concurrency.sh), so a burst of slow upstream calls
 // needs fewer instances, and fewer cold starts. The default and its safety margin come from
-// that measurement (README, "Performance"); 1 to 1000 is the range Azure's tooling accepts.
+// that measurement (docs/performance.md, "Per-instance concurrency"); 1 to 1000 is the range Azure's tooling accepts.
 @description('HTTP requests in flight per instance before Flex Consumption adds an instance (perInstanceConcurrency).')
 @minValue(1)
 @maxValue(1000)
@@ -100,7 +100,7 @@ param snippetsScope string = ''
 // The runtime stack is a switch because no Microsoft sample has shown the `custom` stack
 // with the MCP preview: they all run on a language stack, and so does the one public Rust
 // custom handler on Flex (on `node`). The mcp-custom-handler profile in host.json makes
-// the Functions host run our binary as a custom handler on either stack (README,
+// the Functions host run our binary as a custom handler on either stack (docs/deploy.md,
 // "Runtime stack"); the smoke check names this switch when the handler never starts.
 @description('Flex Consumption runtime stack. custom: the Custom Handler stack (default). node: the fallback if the handler never starts on custom; the binary runs the same either way.')
 @allowed([

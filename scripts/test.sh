@@ -2,8 +2,9 @@
 # Runs the whole test suite: the README's test command, and what CI runs.
 #
 # It installs what the tests drive, pinned, into places inside this checkout:
-#   tests/npm/node_modules   Node 22, the MCP TypeScript SDK, MCP Inspector, the MCP
-#                            conformance suite, Azurite, playwright-core (package-lock.json)
+#   tests/npm/node_modules   Node 22, the MCP TypeScript SDK (1.x and 2.x), the MCP Apps
+#                            SDK, MCP Inspector, the MCP conformance suite, Azurite,
+#                            playwright-core, esbuild (package-lock.json)
 #   .test-cache/py-mcp1      a venv with the Python MCP SDK 1.x
 #   .test-cache/py-mcp2      a venv with the Python MCP SDK 2.x
 # and Debian packages (nginx, chromium) when it runs as root; otherwise it stops and

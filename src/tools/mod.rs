@@ -12,6 +12,7 @@
 mod confirm;
 pub use confirm::Confirmations;
 mod identity;
+mod portable_schema;
 mod snippets;
 mod weather;
 
@@ -45,9 +46,14 @@ pub struct Tools {
 }
 
 impl Tools {
-    /// Every tool, to be built once and kept by the handler.
+    /// Every tool, to be built once and kept by the handler, with schemas every JSON
+    /// Schema validator reads alike ([`portable_schema`]).
     pub fn router() -> ToolRouter<Self> {
-        Self::weather_tools() + Self::snippet_tools() + Self::identity_tools()
+        let mut router = Self::weather_tools() + Self::snippet_tools() + Self::identity_tools();
+        for route in router.map.values_mut() {
+            portable_schema::make_portable(&mut route.attr);
+        }
+        router
     }
 }
 

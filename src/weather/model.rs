@@ -14,8 +14,6 @@ pub struct AlertList {
     /// The area's name, e.g. "Washington".
     pub area_name: String,
     /// How many alerts are active (0 is a normal answer).
-    // Described as int32: JSON Schema validators know that format, not Rust's "uint".
-    #[schemars(with = "i32", range(min = 0))]
     pub count: usize,
     pub alerts: Vec<Alert>,
     /// When NWS last updated this list (ISO 8601).
@@ -100,7 +98,7 @@ pub struct CurrentWeather {
     /// Plain-language condition from the WMO weather code, e.g. "Moderate rain".
     pub condition: String,
     /// The WMO weather interpretation code (0 to 99).
-    #[schemars(with = "Option<i32>", range(min = 0, max = 99))]
+    #[schemars(range(min = 0, max = 99))]
     pub weather_code: Option<u16>,
     pub temperature_c: Option<f64>,
     pub temperature_f: Option<f64>,

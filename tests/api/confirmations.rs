@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ACCEPT, Azurite, Handler, call_tool,
-    clients::{User, client_2026, python_elicit, result_texts},
+    clients::{User, client_2026, python_elicit, result_texts, typescript_elicit},
     result_text,
 };
 
@@ -402,44 +402,58 @@ async fn an_answer_that_is_not_an_elicitation_result_is_refused() {
     assert_eq!(stored(dir.path(), "notes").unwrap(), "v1");
 }
 
+/// The Python SDK 2.x and the TypeScript SDK 2.x each take the question from one
+/// instance and send the answer to another.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_python_sdk_confirms_a_delete_across_two_instances() {
+#[ignore = "needs the Python SDK 2.x and the TypeScript SDK 2.x: scripts/test.sh"]
+async fn the_python_and_typescript_sdks_confirm_a_delete_across_two_instances() {
     let dir = tempfile::tempdir().unwrap();
     let (first, second) = (instance(dir.path(), KEY), instance(dir.path(), KEY));
-    for (options, deleted) in [
-        (vec!["--action", "decline"], false),
-        (
-            vec!["--action", "accept", "--content", r#"{"confirm": true}"#],
-            true,
-        ),
-    ] {
-        save(&first, "notes", "some text").await;
-        let (a, b) = (first.url("/mcp"), second.url("/mcp"));
-        let (ok, report, stderr) = tokio::task::spawn_blocking(move || {
-            let options = [&options[..], &["--retry-url", &b]].concat();
-            python_elicit(
-                &a,
-                "delete_snippet",
-                &json!({"snippetname": "notes"}),
-                &options,
-            )
-        })
-        .await
-        .unwrap();
-        assert!(ok, "{stderr}");
-        assert_eq!(report["protocolVersion"], "2026-07-28", "{report}");
-        let message = report["elicitations"][0]["message"].as_str().unwrap();
-        assert!(message.contains("Delete the snippet \"notes\""), "{report}");
-        assert_eq!(
-            report["result"]["structuredContent"]["deleted"], deleted,
-            "{report}"
-        );
-        assert_eq!(
-            stored(dir.path(), "notes").is_none(),
-            deleted,
-            "{}",
-            result_texts(&report)
-        );
+    type Elicit = fn(&str, &str, &Value, &[&str]) -> (bool, Value, String);
+    let sdks: [(&str, Elicit); 2] = [("python", python_elicit), ("typescript", typescript_elicit)];
+    for (sdk, elicit) in sdks {
+        for (options, deleted) in [
+            (vec!["--action", "decline"], false),
+            (
+                vec!["--action", "accept", "--content", r#"{"confirm": true}"#],
+                true,
+            ),
+        ] {
+            save(&first, "notes", "some text").await;
+            let (a, b) = (first.url("/mcp"), second.url("/mcp"));
+            let (ok, report, stderr) = tokio::task::spawn_blocking(move || {
+                let options = [&options[..], &["--retry-url", &b]].concat();
+                elicit(
+                    &a,
+                    "delete_snippet",
+                    &json!({"snippetname": "notes"}),
+                    &options,
+                )
+            })
+            .await
+            .unwrap();
+            assert!(ok, "{sdk}: {stderr}");
+            assert_eq!(report["protocolVersion"], "2026-07-28", "{sdk}: {report}");
+            assert_eq!(
+                report["firstRound"]["resultType"], "input_required",
+                "{sdk}: {report}"
+            );
+            let message = report["elicitations"][0]["message"].as_str().unwrap();
+            assert!(
+                message.contains("Delete the snippet \"notes\""),
+                "{sdk}: {report}"
+            );
+            assert_eq!(
+                report["result"]["structuredContent"]["deleted"], deleted,
+                "{sdk}: {report}"
+            );
+            assert_eq!(
+                stored(dir.path(), "notes").is_none(),
+                deleted,
+                "{sdk}: {}",
+                result_texts(&report)
+            );
+        }
     }
 }
 

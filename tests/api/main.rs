@@ -11,6 +11,7 @@ mod completions;
 mod confirmations;
 mod conformance;
 mod deploy;
+mod docs_links;
 mod example;
 mod functions_files;
 mod helpers;

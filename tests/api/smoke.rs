@@ -39,7 +39,7 @@ fn smoke_binary() -> PathBuf {
 }
 
 /// What the check prints for each failure the tests below provoke. Each test asserts its
-/// phrase, and the README's failure table ("After `azd up`") must quote every one.
+/// phrase, and the failure table in docs/deploy.md ("After `azd up`") must quote every one.
 const SAYS_NO_ANSWER: &str = "no answer to GET / within";
 const SAYS_CANNOT_CONNECT: &str = "cannot connect";
 const SAYS_HANDLER_DOWN: &str = "the Functions host could not start the handler or reach it";
@@ -53,13 +53,13 @@ const SAYS_STORAGE_REFUSED: &str = "save_snippet failed (AuthorizationPermission
 const SAYS_INCOMPLETE: &str = "verdict: INCOMPLETE";
 
 #[test]
-fn the_readme_failure_table_quotes_each_diagnosis() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let section = readme
-        .split("\n### After `azd up`\n")
+fn the_deploy_guide_failure_table_quotes_each_diagnosis() {
+    let guide = std::fs::read_to_string(repo_root().join("docs/deploy.md")).unwrap();
+    let section = guide
+        .split("\n## After `azd up`\n")
         .nth(1)
-        .expect("README has a section \"After `azd up`\"");
-    let section = section.split("\n### ").next().unwrap();
+        .expect("docs/deploy.md has a section \"After `azd up`\"");
+    let section = section.split("\n## ").next().unwrap();
     let table: Vec<&str> = section.lines().filter(|l| l.starts_with("| ")).collect();
     for phrase in [
         SAYS_NO_ANSWER,
@@ -74,7 +74,7 @@ fn the_readme_failure_table_quotes_each_diagnosis() {
     ] {
         assert!(
             table.iter().any(|row| row.contains(phrase)),
-            "the README's failure table does not quote {phrase:?}"
+            "the failure table in docs/deploy.md does not quote {phrase:?}"
         );
     }
 }

@@ -146,6 +146,7 @@ async fn tools_list_snapshot() {
     let body: Value = response.json().await.unwrap();
     let tools = &body["result"]["tools"];
     assert_one_wire_style(tools, "tools");
+    assert_portable_formats(tools, "tools");
     insta::assert_json_snapshot!("tools_list", body["result"]);
 }
 
@@ -175,6 +176,54 @@ fn assert_one_wire_style(value: &Value, at: &str) {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 assert_one_wire_style(item, &format!("{at}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The formats JSON Schema 2020-12 defines (Validation, section 7.3).
+const JSON_SCHEMA_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Every `format` in the tools' schemas is one JSON Schema defines: validators warn
+/// about others (schemars' `uint64`, `double`) or, when strict, refuse the schema.
+fn assert_portable_formats(value: &Value, at: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = format!("{at}.{key}");
+                if let ("format", Value::String(format)) = (key.as_str(), child) {
+                    assert!(
+                        JSON_SCHEMA_FORMATS.contains(&format.as_str()),
+                        "{here} is {format:?}, which JSON Schema does not define"
+                    );
+                }
+                assert_portable_formats(child, &here);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                assert_portable_formats(item, &format!("{at}[{i}]"));
             }
         }
         _ => {}

@@ -1,8 +1,9 @@
 //! The MCP App for `get_weather` (extension `io.modelcontextprotocol/ui`): how the
 //! server declares and serves it, and the widget itself in a real browser (Debian's
-//! chromium driven by playwright-core) behind a minimal host
-//! (`tests/browser/host.html`, driven by `tests/npm/widget-driver.mjs`), showing
-//! real `get_weather` results from the real binary.
+//! chromium driven by playwright-core) inside a host built on the MCP Apps SDK's host
+//! side (`AppBridge` from `@modelcontextprotocol/ext-apps`, in `tests/browser/host.js`,
+//! driven by `tests/npm/widget-driver.mjs`), showing real `get_weather` results from
+//! the real binary.
 
 use std::{path::PathBuf, process::Command};
 
@@ -183,6 +184,7 @@ async fn chromium_shows_real_get_weather_results_and_follows_the_host_theme() {
         .await
         .unwrap();
     assert_eq!(report["errors"], json!([]), "console or page errors");
+    assert_eq!(report["sdkWarnings"], json!([]), "the MCP Apps SDK warned");
 
     // The Berlin result, as the user reads it.
     let light = &report["scenarios"]["light"];
@@ -206,7 +208,9 @@ async fn chromium_shows_real_get_weather_results_and_follows_the_host_theme() {
     }
     assert!(!text.contains("waiting"), "{text}");
 
-    // The handshake happened in the spec's order, and the widget sized itself.
+    // The handshake happened in the order the SDK expects (the AppBridge checked every
+    // message against its schemas), the widget sized itself, and it answered the
+    // host's teardown.
     let methods: Vec<&str> = light["methods"]
         .as_array()
         .unwrap()
@@ -222,6 +226,7 @@ async fn chromium_shows_real_get_weather_results_and_follows_the_host_theme() {
         "{methods:?}"
     );
     assert_eq!(light["initialize"]["protocolVersion"], "2026-01-26");
+    assert_eq!(light["teardown"], json!({}), "{light}");
 
     // Light, then dark when the host switches, and dark when the host starts dark;
     // readable in both.

@@ -797,8 +797,8 @@ fn the_smoke_hook_reads_only_values_main_bicep_outputs() {
 }
 
 /// The per-instance HTTP concurrency comes from one azd variable, `HTTP_CONCURRENCY`, with
-/// one default everywhere it is written down (main.bicep, main.parameters.json, the README's
-/// table), within the platform's range, and reaches the site's
+/// one default everywhere it is written down (main.bicep, main.parameters.json, the table of
+/// choices in docs/deploy.md), within the platform's range, and reaches the site's
 /// `scaleAndConcurrency.triggers.http.perInstanceConcurrency`.
 #[test]
 fn http_concurrency_comes_from_one_azd_variable_with_one_default_in_range() {
@@ -851,14 +851,14 @@ fn http_concurrency_comes_from_one_azd_variable_with_one_default_in_range() {
         "perInstanceConcurrency must sit under scaleAndConcurrency.triggers.http: {scale:?}"
     );
 
-    let readme = fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let row = readme
+    let guide = fs::read_to_string(repo_root().join("docs/deploy.md")).unwrap();
+    let row = guide
         .lines()
         .find(|line| line.starts_with("| `HTTP_CONCURRENCY` |"))
-        .expect("the README's deployment table has a row for HTTP_CONCURRENCY");
+        .expect("the table of choices in docs/deploy.md has a row for HTTP_CONCURRENCY");
     assert!(
         row.trim_end().ends_with(&format!("| `{default}` |")),
-        "the README's HTTP_CONCURRENCY row must give the default {default}: {row}"
+        "docs/deploy.md's HTTP_CONCURRENCY row must give the default {default}: {row}"
     );
 }
 

@@ -1,8 +1,9 @@
 //! The third-party MCP clients `scripts/test.sh` installs, driven through small
-//! scripts that print a JSON report: tests/npm/client.mjs (the TypeScript SDK),
-//! tests/python/client.py (the Python SDK, 1.x and 2.x) and tests/python/elicit.py
-//! (the Python SDK 2.x answering elicitations); and an rmcp client that answers
-//! elicitations as a person would ([`User`]).
+//! scripts that print a JSON report: tests/npm/client.mjs (the TypeScript SDK 1.x),
+//! tests/npm/sdk2-client.mjs and sdk2-elicit.mjs (the TypeScript SDK 2.x, answering
+//! elicitations in the latter), tests/python/client.py (the Python SDK, 1.x and 2.x)
+//! and tests/python/elicit.py (the Python SDK 2.x answering elicitations); and an rmcp
+//! client that answers elicitations as a person would ([`User`]).
 
 use std::{
     process::Command,
@@ -28,6 +29,11 @@ pub const PYTHON_SDKS: [&str; 2] = ["MCP_TEST_PYTHON_MCP1", "MCP_TEST_PYTHON_MCP
 
 /// Runs a client script and returns its JSON report; fails with its stderr.
 pub fn run_client(command: Command) -> Value {
+    run_client_with_stderr(command).0
+}
+
+/// Like [`run_client`], also returning what the script printed on stderr.
+pub fn run_client_with_stderr(command: Command) -> (Value, String) {
     let description = format!("{command:?}");
     let finished = run_bounded(command, Duration::from_secs(120));
     assert!(
@@ -37,8 +43,9 @@ pub fn run_client(command: Command) -> Value {
         finished.stderr,
         finished.stdout
     );
-    serde_json::from_str(finished.stdout.trim())
-        .unwrap_or_else(|e| panic!("bad report ({e}): {}", finished.stdout))
+    let report = serde_json::from_str(finished.stdout.trim())
+        .unwrap_or_else(|e| panic!("bad report ({e}): {}", finished.stdout));
+    (report, finished.stderr)
 }
 
 /// tests/npm/client.mjs: `options` are its flags (`--protocol-version V`,
@@ -51,6 +58,20 @@ pub fn typescript_client(url: &str, options: &[&str], calls: &[String]) -> Value
         .args(options)
         .args(calls);
     run_client(command)
+}
+
+/// tests/npm/sdk2-client.mjs (the TypeScript SDK 2.x): `options` are its flags
+/// (`--negotiation legacy|auto`, `--prompt NAME JSON_ARGS`, `--complete JSON`),
+/// `calls` its `TOOL JSON_ARGS` pairs. Returns its report and its stderr, where the
+/// SDK prints what it thinks of the server's schemas.
+pub fn typescript2_client(url: &str, options: &[&str], calls: &[String]) -> (Value, String) {
+    let mut command = Command::new(installed_tool("MCP_TEST_NODE"));
+    command
+        .arg(repo_root().join("tests/npm/sdk2-client.mjs"))
+        .arg(url)
+        .args(options)
+        .args(calls);
+    run_client_with_stderr(command)
 }
 
 /// tests/python/client.py with the venv named by `python_var`; same arguments as
@@ -158,8 +179,33 @@ pub fn python_elicit(
     options: &[&str],
 ) -> (bool, Value, String) {
     let mut command = Command::new(installed_tool("MCP_TEST_PYTHON_MCP2"));
+    command.arg(repo_root().join("tests/python/elicit.py"));
+    elicit(command, url, tool, arguments, options)
+}
+
+/// [`python_elicit`] with the TypeScript SDK 2.x (`tests/npm/sdk2-elicit.mjs`, same
+/// arguments and report).
+pub fn typescript_elicit(
+    url: &str,
+    tool: &str,
+    arguments: &Value,
+    options: &[&str],
+) -> (bool, Value, String) {
+    let mut command = Command::new(installed_tool("MCP_TEST_NODE"));
+    command.arg(repo_root().join("tests/npm/sdk2-elicit.mjs"));
+    elicit(command, url, tool, arguments, options)
+}
+
+/// Runs an elicitation script (`command`, the interpreter and the script) with its
+/// arguments; returns whether it exited 0, its report and its stderr.
+fn elicit(
+    mut command: Command,
+    url: &str,
+    tool: &str,
+    arguments: &Value,
+    options: &[&str],
+) -> (bool, Value, String) {
     command
-        .arg(repo_root().join("tests/python/elicit.py"))
         .args([url, tool, &arguments.to_string()])
         .args(options);
     let output = run_bounded(command, Duration::from_secs(60));
