@@ -207,19 +207,22 @@ async fn contract(snippets: Arc<Snippets>, owner: &Owner) {
 
     conditional_writes(&snippets, owner).await;
 
-    // Many snippets: one page at a time; `after` continues, a prefix narrows.
-    let tasks: Vec<_> = (0..LIST_LIMIT + 5)
-        .map(|i| {
-            let (snippets, owner) = (Arc::clone(&snippets), owner.clone());
-            tokio::spawn(async move {
-                snippets
-                    .save(&owner, &format!("bulk-{i:03}"), "b".into(), true)
-                    .await
+    // Many snippets: one page at a time; `after` continues, a prefix narrows. Saved
+    // 16 at a time: each save also lists the collection (its caps), and a few hundred
+    // at once make Azurite reset connections on a loaded machine.
+    let numbers: Vec<usize> = (0..LIST_LIMIT + 5).collect();
+    for chunk in numbers.chunks(16) {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .map(|i| {
+                let (snippets, owner) = (Arc::clone(&snippets), owner.clone());
+                let name = format!("bulk-{i:03}");
+                tokio::spawn(async move { snippets.save(&owner, &name, "b".into(), true).await })
             })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
     }
     let bulk = snippets.list(owner, Some("bulk-"), None).await.unwrap();
     assert_eq!(bulk.total, None, "not counted past the page");
