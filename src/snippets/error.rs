@@ -45,8 +45,8 @@ pub enum SnippetError {
     SignInRequired { reason: String },
 
     #[error(
-        "this collection already holds {count} snippets, the most this server keeps \
-         ({max_count}); nothing was saved. Delete snippets that are no longer needed \
+        "this collection is full: it holds {count} snippets, and this server keeps at \
+         most {max_count} per collection; nothing was saved. Delete snippets that are no longer needed \
          (list_snippets shows them), or save over an existing name."
     )]
     CollectionFull { count: usize, max_count: usize },

@@ -272,14 +272,14 @@ fn handler(nws: &MockServer, extra: &[(&str, &str)]) -> Handler {
 }
 
 /// No snippet the check saved is left behind in the handler's local snippet directory
-/// (one `<name>.json` per snippet; the directory's lock file stays).
+/// (whose lock file, `.lock`, stays).
 fn assert_no_snippet_left(handler: &Handler) {
     let dir = handler.dir.path().join(".snippets");
     let left: Vec<String> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".json"))
+                .filter(|name| name != ".lock")
                 .collect()
         })
         .unwrap_or_default();
