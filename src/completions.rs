@@ -17,10 +17,9 @@ use rmcp::{
 };
 
 use crate::{
-    config::SnippetsScope,
+    access::{SnippetAccess, rpc_error},
     identity::Caller,
     resources::SNIPPET_TEMPLATE,
-    snippets::{Owner, Snippets},
 };
 
 /// The most values one answer carries, as the spec allows.
@@ -30,11 +29,10 @@ pub const MAX_VALUES: usize = CompletionInfo::MAX_VALUES;
 const PROMPT: &str = "use_snippet";
 const ARGUMENT: &str = "name";
 
-/// Completions over the snippet store.
+/// Completions over the caller's snippets.
 #[derive(Clone)]
 pub struct Completions {
-    pub snippets: Arc<Snippets>,
-    pub scope: SnippetsScope,
+    pub snippets: SnippetAccess,
     /// Every prompt's name: those other than [`PROMPT`] have nothing to complete.
     pub prompts: Arc<[String]>,
 }
@@ -69,17 +67,13 @@ impl Completions {
         }
         // Nobody signed in while snippets are private: nothing to suggest, as the
         // resource list shows such a caller no snippets.
-        let Ok(owner) = Owner::of(self.scope, caller) else {
+        let Ok(collection) = self.snippets.collection(caller) else {
             return Ok(CompleteResult::default());
         };
-        let page = self
-            .snippets
-            .page(&owner, &request.argument.value, None, MAX_VALUES)
+        let page = collection
+            .page(&request.argument.value, None, MAX_VALUES)
             .await
-            .map_err(|error| {
-                tracing::warn!(%error, "snippet storage failed");
-                McpError::internal_error(error.sentence(), None)
-            })?;
+            .map_err(rpc_error)?;
         let values: Vec<String> = page.snippets.into_iter().map(|s| s.name).collect();
         let total = (!page.more).then(|| u32::try_from(values.len()).unwrap_or(u32::MAX));
         let completion = CompletionInfo::with_pagination(values, total, page.more)

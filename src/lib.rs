@@ -12,12 +12,15 @@
 //!   resources.
 //! - [`tools`], [`prompts`], [`resources`], [`completions`]: what the server offers,
 //!   thin wrappers over the domain code; [`cache_hints`]: how long clients may reuse lists and reads.
+//! - [`access`]: a caller's snippet collection and how its failures reach each of
+//!   those, written once for all of them.
 //! - [`weather`], [`snippets`], [`identity`], [`widget`]: the domain code, testable
 //!   without MCP.
 //! - [`config`]: every setting, parsed once from the environment.
 //! - [`fault`]: how a failure of storage, Entra ID or Graph reaches the caller
 //!   (quietly, with the invocation id) and the log (whole).
 
+pub mod access;
 pub mod cache_hints;
 pub mod completions;
 pub mod config;

@@ -1,8 +1,6 @@
 //! Prompts a person picks in their client: a saved snippet dropped into the chat,
 //! and a weather briefing that puts the weather tools to work.
 
-use std::sync::Arc;
-
 use rmcp::{
     ErrorData as McpError, RoleServer,
     handler::server::{router::prompt::PromptRouter, wrapper::Parameters},
@@ -14,18 +12,15 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::{
-    config::SnippetsScope,
-    fault,
+    access::{SnippetAccess, rpc_error},
     identity::Identity,
     resources::{SNIPPET_URI_PREFIX, mime_type},
-    snippets::{Owner, SnippetError, Snippets},
 };
 
-/// The prompts, over the snippet store and the caller's identity.
+/// The prompts, over the caller's snippets and identity.
 #[derive(Clone)]
 pub struct Prompts {
-    pub snippets: Arc<Snippets>,
-    pub scope: SnippetsScope,
+    pub snippets: SnippetAccess,
     pub identity: Identity,
 }
 
@@ -53,15 +48,8 @@ impl Prompts {
         let caller = self
             .identity
             .caller(context.extensions.get::<http::request::Parts>());
-        let owner = Owner::of(self.scope, &caller)
-            .map_err(|e| McpError::invalid_request(e.sentence(), None))?;
-        let snippet = match self.snippets.get(&owner, &args.name).await {
-            Ok(snippet) => snippet,
-            Err(e @ (SnippetError::NotFound { .. } | SnippetError::InvalidName(_))) => {
-                return Err(McpError::invalid_params(e.sentence(), None));
-            }
-            Err(e) => return Err(McpError::internal_error(fault::report(&e), None)),
-        };
+        let collection = self.snippets.collection(&caller).map_err(rpc_error)?;
+        let snippet = collection.get(&args.name).await.map_err(rpc_error)?;
         let resource = ResourceContents::TextResourceContents {
             uri: format!("{SNIPPET_URI_PREFIX}{}", snippet.name),
             mime_type: Some(mime_type(&snippet.name).to_owned()),

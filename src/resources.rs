@@ -2,8 +2,6 @@
 //! snippet, `snippet:///{name}`, from the caller's own collection when snippets are
 //! private. The list pages through the snippets after the widget.
 
-use std::sync::Arc;
-
 use rmcp::{
     ErrorData as McpError,
     model::{
@@ -13,11 +11,10 @@ use rmcp::{
 };
 
 use crate::{
+    access::{SnippetAccess, rpc_error},
     cache_hints::{self, Hint},
-    config::SnippetsScope,
-    fault,
     identity::Caller,
-    snippets::{Owner, SnippetError, SnippetInfo, SnippetName, Snippets},
+    snippets::{SnippetError, SnippetInfo, SnippetName},
     widget,
 };
 
@@ -30,11 +27,10 @@ pub const SNIPPET_TEMPLATE: &str = "snippet:///{name}";
 /// Snippets per page of `resources/list`.
 const PAGE_SIZE: usize = 100;
 
-/// The resources, over the snippet store.
+/// The resources, over the caller's snippets.
 #[derive(Clone)]
 pub struct Resources {
-    pub snippets: Arc<Snippets>,
-    pub scope: SnippetsScope,
+    pub snippets: SnippetAccess,
 }
 
 impl Resources {
@@ -58,14 +54,13 @@ impl Resources {
         } else {
             Vec::new()
         };
-        let Ok(owner) = Owner::of(self.scope, caller) else {
+        let Ok(collection) = self.snippets.collection(caller) else {
             return Ok(hinted(ListResourcesResult::with_all_items(resources)));
         };
-        let page = self
-            .snippets
-            .page(&owner, "", after.as_ref(), PAGE_SIZE)
+        let page = collection
+            .page("", after.as_ref(), PAGE_SIZE)
             .await
-            .map_err(storage_error)?;
+            .map_err(rpc_error)?;
         let (snippets, more) = (page.snippets, page.more);
         let next = more
             .then(|| snippets.last().map(|s| s.name.clone()))
@@ -104,14 +99,13 @@ impl Resources {
         let Some(name) = uri.strip_prefix(SNIPPET_URI_PREFIX) else {
             return Err(not_found());
         };
-        let owner = Owner::of(self.scope, caller)
-            .map_err(|e| McpError::invalid_request(e.sentence(), None))?;
-        let snippet = match self.snippets.get(&owner, name).await {
+        let collection = self.snippets.collection(caller).map_err(rpc_error)?;
+        let snippet = match collection.get(name).await {
             Ok(snippet) => snippet,
             Err(SnippetError::NotFound { .. } | SnippetError::InvalidName(_)) => {
                 return Err(not_found());
             }
-            Err(e) => return Err(storage_error(e)),
+            Err(e) => return Err(rpc_error(e)),
         };
         let contents = ResourceContents::TextResourceContents {
             uri: uri.to_owned(),
@@ -167,12 +161,6 @@ pub fn mime_type(name: &str) -> &'static str {
     }
 }
 
-/// A failure to read storage: a JSON-RPC internal error, told through
-/// [`fault::report`] like the tools' storage failures.
-fn storage_error(error: SnippetError) -> McpError {
-    McpError::internal_error(fault::report(&error), None)
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -182,9 +170,10 @@ mod tests {
     use crate::{
         config::{
             DEFAULT_SNIPPETS_MAX_COUNT, DEFAULT_SNIPPETS_MAX_TOTAL_BYTES, SnippetLimits,
-            StorageConfig,
+            SnippetsScope, StorageConfig,
         },
         identity::AnonymousReason,
+        snippets::Snippets,
     };
 
     /// A snippet collection with one snippet, `a`, and a file next to the collection
@@ -199,10 +188,9 @@ mod tests {
             max_count: DEFAULT_SNIPPETS_MAX_COUNT,
             max_bytes: DEFAULT_SNIPPETS_MAX_TOTAL_BYTES,
         };
-        let snippets = Arc::new(Snippets::new(StorageConfig::Local { dir }, limits));
+        let snippets = Snippets::new(StorageConfig::Local { dir }, limits);
         let resources = Resources {
-            snippets,
-            scope: SnippetsScope::Shared,
+            snippets: SnippetAccess::new(snippets, SnippetsScope::Shared),
         };
         (root, resources)
     }

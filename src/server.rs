@@ -28,6 +28,7 @@ use rmcp::{
 use tracing::Instrument;
 
 use crate::{
+    access::SnippetAccess,
     cache_hints::{self, Hint},
     completions::Completions,
     config::{Config, RequestStateKey, SnippetsScope, StorageConfig},
@@ -82,27 +83,26 @@ impl McpServer {
     /// It fails only if the system cannot give a random key for `requestState`.
     pub fn new(config: &Config) -> Result<Self, RequestStateError> {
         log_settings(config);
-        let snippets = Arc::new(Snippets::new(config.storage.clone(), config.snippet_limits));
+        let snippets = SnippetAccess::new(
+            Snippets::new(config.storage.clone(), config.snippet_limits),
+            config.snippets_scope,
+        );
         let identity = Identity::new(&config.identity);
-        let scope = config.snippets_scope;
         let tools = Tools {
             weather: Arc::new(Weather::new(config.weather.clone())),
-            snippets: Arc::clone(&snippets),
-            scope,
+            snippets: snippets.clone(),
             identity: identity.clone(),
             confirmations: Confirmations::new(&config.request_state_key)?,
         };
         let prompts = Prompts {
-            snippets: Arc::clone(&snippets),
-            scope,
+            snippets: snippets.clone(),
             identity: identity.clone(),
         };
         let tool_router = Tools::router();
         let prompt_router = Prompts::router();
         let tool_list = rmcp_functions::ToolList::new(tool_router.list_all());
         let completions = Completions {
-            snippets: Arc::clone(&snippets),
-            scope,
+            snippets: snippets.clone(),
             prompts: prompt_router
                 .list_all()
                 .into_iter()
@@ -117,7 +117,7 @@ impl McpServer {
                 tool_router,
                 prompts,
                 prompt_router,
-                resources: Resources { snippets, scope },
+                resources: Resources { snippets },
                 completions,
                 identity,
             }),

@@ -1,5 +1,5 @@
 //! The local directory's own ways: reading one page of a folder, and the lock that
-//! makes a write conditional on the version a person was shown.
+//! makes a write conditional on the version it names.
 //!
 //! object_store's `LocalFileSystem` has no conditional update (`PutMode::Update` is
 //! not implemented) and no conditional delete, and its listing is neither sorted nor

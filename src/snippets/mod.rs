@@ -9,9 +9,9 @@
 //! hold a `/` or `..` ([`SnippetName`], [`UserId`]), so no name reaches outside its
 //! collection. Every write is atomic (Blob Storage's Put Blob; locally a temp file
 //! renamed into place by object_store), so a reader never sees half a snippet, and
-//! concurrent saves of one name end with one complete version. A change a person
-//! confirmed ([`Snippets::replace`], [`Snippets::delete_version`]) happens only to
-//! the version they were shown (`If-Match` on Blob Storage, a lock locally).
+//! concurrent saves of one name end with one complete version. A conditional change
+//! ([`Snippets::replace`], [`Snippets::delete_version`]) happens only to the version
+//! it names (`If-Match` on Blob Storage, a lock locally).
 //!
 //! A collection is capped ([`SnippetLimits`]): a save that would add a snippet past
 //! the count, or bytes past the total, is refused before anything is written. The
@@ -22,159 +22,24 @@ mod azure;
 mod backend;
 mod error;
 mod local;
+mod model;
 mod name;
+mod owner;
 
 use bytes::Bytes;
-use object_store::{ObjectMeta, ObjectStoreExt, PutMode, PutPayload, UpdateVersion, path::Path};
-use schemars::JsonSchema;
-use serde::Serialize;
+use object_store::{ObjectStoreExt, PutMode, PutPayload, UpdateVersion};
 
-use self::backend::{Backend, BackendError};
+use self::{
+    backend::{Backend, BackendError},
+    model::timestamp,
+};
 pub use self::{
     error::SnippetError,
+    model::{Deleted, LIST_LIMIT, Listing, MAX_SNIPPET_BYTES, Page, Saved, Snippet, SnippetInfo},
     name::{InvalidName, NAME_RULE, SnippetName},
+    owner::Owner,
 };
-use crate::{
-    config::{SnippetLimits, SnippetsScope, StorageConfig},
-    identity::{Caller, UserId},
-};
-
-/// Whose collection an operation works on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Owner {
-    /// The one collection every caller shares (`SNIPPETS_SCOPE=shared`).
-    Shared,
-    /// A signed-in user's private collection (`SNIPPETS_SCOPE=user`).
-    User(UserId),
-}
-
-/// Names the collection, e.g. in what a confirmation is bound to.
-impl std::fmt::Display for Owner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Shared => f.write_str("shared"),
-            Self::User(user) => write!(f, "user {user}"),
-        }
-    }
-}
-
-impl Owner {
-    /// The collection `caller` works on under `scope`: the shared one, or the
-    /// caller's own; in the `user` scope a caller nobody signed in is refused.
-    pub fn of(scope: SnippetsScope, caller: &Caller) -> Result<Self, SnippetError> {
-        match (scope, caller) {
-            (SnippetsScope::Shared, _) => Ok(Self::Shared),
-            (SnippetsScope::User, Caller::User(principal)) => {
-                Ok(Self::User(principal.user_id.clone()))
-            }
-            (SnippetsScope::User, Caller::Anonymous(reason)) => Err(SnippetError::SignInRequired {
-                reason: reason.message(),
-            }),
-        }
-    }
-
-    /// Where a snippet of this collection is stored.
-    fn path(&self, name: &SnippetName) -> Path {
-        match self {
-            Self::Shared => Path::from(name.object_name()),
-            Self::User(user) => Path::from_iter([user.as_str(), &name.object_name()]),
-        }
-    }
-
-    /// The folder of this collection: the root for the shared one, whose listing
-    /// therefore never shows users' folders.
-    fn folder(&self) -> Path {
-        match self {
-            Self::Shared => Path::default(),
-            Self::User(user) => Path::from(user.as_str()),
-        }
-    }
-}
-
-/// The largest snippet, in bytes of UTF-8: far below Blob Storage's limits, and
-/// small enough to return in one tool result.
-pub const MAX_SNIPPET_BYTES: usize = 1024 * 1024;
-
-/// At most this many names per `list_snippets` answer; `after` pages on, a prefix
-/// narrows it.
-pub const LIST_LIMIT: usize = 200;
-
-/// A saved snippet's content and metadata.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Snippet {
-    /// The snippet's name.
-    pub name: String,
-    /// The saved text, exactly as it was saved.
-    pub content: String,
-    /// Size of the text in bytes (UTF-8).
-    pub size_bytes: u64,
-    /// When it was last saved, UTC, RFC 3339 (e.g. 2025-01-31T12:00:00Z).
-    pub last_modified: String,
-}
-
-/// One entry of a listing.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SnippetInfo {
-    /// The snippet's name.
-    pub name: String,
-    /// Size of the text in bytes (UTF-8).
-    pub size_bytes: u64,
-    /// When it was last saved, UTC, RFC 3339.
-    pub last_modified: String,
-    /// The stored version (the blob's or file's ETag), to tell whether it changed.
-    #[serde(skip)]
-    pub version: Option<String>,
-}
-
-/// The result of a save.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Saved {
-    /// The snippet's name.
-    pub name: String,
-    /// Size of the saved text in bytes (UTF-8).
-    pub size_bytes: u64,
-    /// True if a snippet of that name existed and was replaced; false if it is new, or if nothing was saved.
-    pub replaced: bool,
-    /// True if the user was asked whether to replace the existing snippet and said no: nothing was saved.
-    pub declined: bool,
-}
-
-/// One page of the snippets whose names start with a prefix, in name order.
-///
-/// Only one page is read from storage, so the number of snippets past the page is
-/// not known: `total` is given when the answer holds every match, and left out when
-/// `truncated`; `nextAfter` then continues.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Listing {
-    /// At most 200 snippets, in name order (as storage sorts them: a '-' sorts before the end of a name, so "a-b" comes before "a").
-    pub snippets: Vec<SnippetInfo>,
-    /// How many snippets matched (after `after`, if given). Given when all of them are listed; left out when `truncated`, because the rest were not read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<usize>,
-    /// True when more snippets follow the ones listed: list again with `after` set to `nextAfter` to see them, or pass a longer prefix.
-    pub truncated: bool,
-    /// When `truncated`: the last name listed, to pass as `after` for the next page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_after: Option<String>,
-    /// The prefix the names were filtered by, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<String>,
-    /// The name the listing started after, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
-}
-
-/// One page of a collection, in storage order (see [`Snippets::page`]).
-#[derive(Debug, Clone, Default)]
-pub struct Page {
-    pub snippets: Vec<SnippetInfo>,
-    /// Whether more snippets follow the last one.
-    pub more: bool,
-}
+use crate::config::{SnippetLimits, StorageConfig};
 
 /// How much of a collection is used, and how much of it one name takes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -183,18 +48,6 @@ struct Usage {
     bytes: u64,
     /// The size of the snippet being saved, if it exists.
     existing: Option<u64>,
-}
-
-/// The result of a delete.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Deleted {
-    /// The snippet's name.
-    pub name: String,
-    /// True if the snippet existed and was deleted; false if there was none, or if the user said no.
-    pub deleted: bool,
-    /// True if the user was asked to confirm the delete and said no: nothing was deleted.
-    pub declined: bool,
 }
 
 /// The snippet store shared by all requests. Creating it does no I/O.
@@ -270,12 +123,11 @@ impl Snippets {
             name: name.to_string(),
             size_bytes,
             replaced,
-            declined: false,
         })
     }
 
     /// Replaces the snippet `name` of `owner`'s collection with `content`, only if it
-    /// is still `version` (the [`SnippetInfo::version`] a person was shown);
+    /// is still `version` (a [`SnippetInfo::version`] read before);
     /// otherwise nothing is written and [`SnippetError::Changed`] returned.
     pub async fn replace(
         &self,
@@ -301,7 +153,6 @@ impl Snippets {
                 name: name.to_string(),
                 size_bytes,
                 replaced: true,
-                declined: false,
             }),
             Err(BackendError::Store(
                 object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. },
@@ -508,12 +359,11 @@ impl Snippets {
         Ok(Deleted {
             name: name.to_string(),
             deleted,
-            declined: false,
         })
     }
 
     /// Deletes the snippet `name` of `owner`'s collection only if it is still
-    /// `version` (the [`SnippetInfo::version`] a person was shown); otherwise nothing
+    /// `version` (a [`SnippetInfo::version`] read before); otherwise nothing
     /// is deleted and [`SnippetError::Changed`] returned. A snippet gone meanwhile is
     /// not an error: the result says nothing was deleted.
     pub async fn delete_version(
@@ -538,7 +388,6 @@ impl Snippets {
         Ok(Deleted {
             name: name.to_string(),
             deleted,
-            declined: false,
         })
     }
 
@@ -555,19 +404,4 @@ impl Snippets {
             BackendError::Store(e) => self.storage_error(e),
         }
     }
-}
-
-impl SnippetInfo {
-    fn of(name: String, meta: &ObjectMeta) -> Self {
-        Self {
-            name,
-            size_bytes: meta.size,
-            last_modified: timestamp(meta),
-            version: meta.e_tag.clone(),
-        }
-    }
-}
-
-fn timestamp(meta: &ObjectMeta) -> String {
-    meta.last_modified.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

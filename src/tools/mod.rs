@@ -6,7 +6,7 @@
 //!
 //! The tools are methods of [`Tools`], which holds the domain services; the MCP
 //! handler ([`crate::server`]) owns a `Tools` and routes calls to it. To add a tool,
-//! add a `#[tool]` method to the family's file (`weather.rs`, `snippets.rs`); a new
+//! add a `#[tool]` method to the family's file (`weather.rs`, `snippets/mod.rs`); a new
 //! family is a new file whose router joins [`Tools::router`].
 
 mod confirm;
@@ -25,9 +25,8 @@ use rmcp::{
 use serde::Serialize;
 
 use crate::{
-    config::SnippetsScope,
+    access::SnippetAccess,
     identity::{HasIdentity, Identity},
-    snippets::Snippets,
     weather::Weather,
 };
 
@@ -36,9 +35,8 @@ use crate::{
 #[derive(Clone)]
 pub struct Tools {
     pub weather: Arc<Weather>,
-    pub snippets: Arc<Snippets>,
-    /// Whose snippets a caller sees.
-    pub scope: SnippetsScope,
+    /// The caller's snippets.
+    pub snippets: SnippetAccess,
     /// Who is calling (a tool takes `caller: Caller`), and their Graph profile.
     pub identity: Identity,
     /// Seals and opens the state of the questions the snippet tools ask.
