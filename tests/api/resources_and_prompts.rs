@@ -237,6 +237,7 @@ async fn resources_and_prompts_show_each_user_their_own_snippets() {
     let by_bob = post(BOB.headers(), "resources/read", read.clone()).await;
     assert_eq!(by_bob["error"]["code"], -32002, "{by_bob}");
     let by_nobody = post(vec![], "resources/read", read.clone()).await;
+    assert_eq!(by_nobody["error"]["code"], -32600, "{by_nobody}");
     assert!(
         by_nobody["error"]["message"]
             .as_str()
@@ -250,6 +251,8 @@ async fn resources_and_prompts_show_each_user_their_own_snippets() {
     let prompt = json!({"name": "use_snippet", "arguments": {"name": "alices"}});
     let by_bob = post(BOB.headers(), "prompts/get", prompt.clone()).await;
     assert_eq!(by_bob["error"]["code"], -32602, "{by_bob}");
+    let by_nobody = post(vec![], "prompts/get", prompt.clone()).await;
+    assert_eq!(by_nobody["error"]["code"], -32600, "{by_nobody}");
     let by_alice = post(ALICE.headers(), "prompts/get", prompt).await;
     assert_eq!(
         by_alice["result"]["messages"][1]["content"]["resource"]["text"],
