@@ -133,3 +133,61 @@ impl Transport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::{
+        io::{AsyncReadExt, AsyncWriteExt},
+        net::TcpListener,
+    };
+
+    use super::*;
+
+    /// Answers one request on 127.0.0.1 with `body`, and returns its URL.
+    async fn answer_once(body: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await.unwrap();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            socket.write_all(head.as_bytes()).await.unwrap();
+            socket.write_all(&body).await.unwrap();
+        });
+        url
+    }
+
+    fn client() -> LazyClient {
+        LazyClient::new(APP.to_owned(), ClientOptions::default())
+    }
+
+    #[tokio::test]
+    async fn a_body_up_to_the_cap_is_read_and_a_larger_one_refused() {
+        let client = client();
+        let url = answer_once(vec![b'x'; 100]).await;
+        let response = client.get().unwrap().get(url).send().await.unwrap();
+        assert_eq!(read_capped(response, 100).await.unwrap().len(), 100);
+
+        let url = answer_once(vec![b'x'; 101]).await;
+        let response = client.get().unwrap().get(url).send().await.unwrap();
+        assert!(matches!(
+            read_capped(response, 100).await,
+            Err(BodyError::TooLarge { max_bytes: 100 })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_named_without_the_url() {
+        // A port that was just free: nothing listens there.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/secret-path", listener.local_addr().unwrap());
+        drop(listener);
+        let error = client().get().unwrap().get(url).send().await.unwrap_err();
+        assert_eq!(Transport::of(&error), Transport::CouldNotConnect);
+        assert_eq!(Transport::of(&error).describe(), "could not connect");
+    }
+}
