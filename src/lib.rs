@@ -16,7 +16,9 @@
 //!   those, written once for all of them.
 //! - [`weather`], [`snippets`], [`identity`], [`widget`]: the domain code, testable
 //!   without MCP.
-//! - [`config`]: every setting, parsed once from the environment.
+//! - [`upstream`]: the HTTP plumbing every upstream client shares.
+//! - [`config`]: every setting, parsed once from the environment; [`secret`] and
+//!   [`guid`]: the value types config and the domain code share.
 //! - [`fault`]: how a failure of storage, Entra ID or Graph reaches the caller
 //!   (quietly, with the invocation id) and the log (whole).
 
@@ -25,13 +27,16 @@ pub mod cache_hints;
 pub mod completions;
 pub mod config;
 pub mod fault;
+pub mod guid;
 pub mod identity;
 pub mod prompts;
 #[cfg(test)]
 mod property;
 pub mod resources;
+pub mod secret;
 pub mod server;
 pub mod snippets;
 pub mod tools;
+pub mod upstream;
 pub mod weather;
 pub mod widget;

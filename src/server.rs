@@ -21,7 +21,7 @@ use rmcp::{
         ExtensionCapabilities, GetPromptRequestParams, GetPromptResponse, Implementation,
         ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
         PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
-        RequestStateError, ServerCapabilities, ServerConfig, Tool,
+        ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
@@ -37,7 +37,7 @@ use crate::{
     prompts::Prompts,
     resources::Resources,
     snippets::Snippets,
-    tools::{Confirmations, Tools},
+    tools::{Confirmations, KeyError, Tools},
     weather::Weather,
     widget,
 };
@@ -81,7 +81,7 @@ impl McpServer {
     /// Builds the domain services from `config`. No I/O: storage and upstream APIs
     /// are reached on first use, so start-up can neither wait for nor fail on them.
     /// It fails only if the system cannot give a random key for `requestState`.
-    pub fn new(config: &Config) -> Result<Self, RequestStateError> {
+    pub fn new(config: &Config) -> Result<Self, KeyError> {
         log_settings(config);
         let snippets = SnippetAccess::new(
             Snippets::new(config.storage.clone(), config.snippet_limits),

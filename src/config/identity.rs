@@ -17,7 +17,12 @@ use std::{fmt, time::Duration};
 
 use url::Url;
 
-use super::{ConfigError, Secret, base_url};
+use super::{
+    ConfigError, Secret, base_url,
+    platform::{IDENTITY_ENDPOINT_VAR, Platform},
+    user_agent,
+};
+use crate::guid;
 
 /// The identity settings, parsed and validated.
 #[derive(Debug, Clone)]
@@ -34,6 +39,9 @@ pub struct IdentityConfig {
     /// `https://{WEBSITE_HOSTNAME}/.auth/login/aad?post_login_redirect_uri=/authcomplete`.
     /// `None` off Azure, where there is no such page.
     pub consent_url: Option<String>,
+    /// The `User-Agent` sent to Entra ID and Graph: the one every upstream client
+    /// sends ([`crate::config::WeatherConfig::user_agent`]).
+    pub user_agent: String,
 }
 
 /// Whether the Graph profile can be looked up.
@@ -135,7 +143,6 @@ pub(crate) const AUTH_ENABLED_VAR: &str = "WEBSITE_AUTH_ENABLED";
 const CLIENT_ID_VAR: &str = "WEBSITE_AUTH_CLIENT_ID";
 const TENANTS_VAR: &str = "WEBSITE_AUTH_AAD_ALLOWED_TENANTS";
 const MI_CLIENT_ID_VAR: &str = "OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID";
-const IDENTITY_ENDPOINT_VAR: &str = "IDENTITY_ENDPOINT";
 const IDENTITY_HEADER_VAR: &str = "IDENTITY_HEADER";
 const AUDIENCE_VAR: &str = "TOKEN_EXCHANGE_AUDIENCE";
 /// The name Microsoft's custom-handler samples use for the same setting.
@@ -150,22 +157,32 @@ pub const DEFAULT_TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
 pub const DEFAULT_GRAPH_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl IdentityConfig {
-    /// Reads the identity settings; `get` treats empty values as unset.
+    /// Reads the identity settings, and the platform's and user agent's they use;
+    /// `get` treats empty values as unset.
     pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let platform = Platform::from_lookup(get)?;
+        let user_agent = user_agent(get, &platform)?;
+        Self::parse(get, &platform, user_agent)
+    }
+
+    /// Reads the identity settings, given the platform's, already read.
+    pub(super) fn parse(
+        get: &impl Fn(&str) -> Option<String>,
+        platform: &Platform,
+        user_agent: String,
+    ) -> Result<Self, ConfigError> {
         // Fail closed: anything but `true` means the headers are not the platform's.
         let trust_principal_headers =
             get(AUTH_ENABLED_VAR).is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
-        let consent_url = get("WEBSITE_HOSTNAME").map(|host| {
-            format!(
-                "https://{}/.auth/login/aad?post_login_redirect_uri=/authcomplete",
-                host.trim().to_ascii_lowercase()
-            )
+        let consent_url = platform.hostname.as_ref().map(|host| {
+            format!("https://{host}/.auth/login/aad?post_login_redirect_uri=/authcomplete")
         });
         Ok(Self {
             trust_principal_headers,
-            obo: obo_setup(get)?,
+            obo: obo_setup(get, platform)?,
             graph_timeout: graph_timeout(get)?,
             consent_url,
+            user_agent,
         })
     }
 }
@@ -187,7 +204,10 @@ impl SnippetsScope {
     }
 }
 
-fn obo_setup(get: &impl Fn(&str) -> Option<String>) -> Result<OboSetup, ConfigError> {
+fn obo_setup(
+    get: &impl Fn(&str) -> Option<String>,
+    platform: &Platform,
+) -> Result<OboSetup, ConfigError> {
     // Values that are present are validated even when others are missing, so a typo
     // fails start-up rather than hiding behind "unavailable".
     let client_id = get(CLIENT_ID_VAR)
@@ -197,9 +217,7 @@ fn obo_setup(get: &impl Fn(&str) -> Option<String>) -> Result<OboSetup, ConfigEr
     let managed_identity_client_id = get(MI_CLIENT_ID_VAR)
         .map(|v| guid_setting(MI_CLIENT_ID_VAR, &v))
         .transpose()?;
-    let identity_endpoint = get(IDENTITY_ENDPOINT_VAR)
-        .map(|v| identity_endpoint(&v))
-        .transpose()?;
+    let identity_endpoint = platform.identity_endpoint.clone();
     let identity_header = get(IDENTITY_HEADER_VAR).map(|v| Secret::new(v.trim()));
     let token_exchange_audience = audience(get)?;
     let authority_host = base_url(
@@ -251,11 +269,11 @@ fn obo_setup(get: &impl Fn(&str) -> Option<String>) -> Result<OboSetup, ConfigEr
 
 /// A client id: a GUID, kept in canonical lowercase form.
 fn guid_setting(name: &'static str, value: &str) -> Result<String, ConfigError> {
-    canonical_guid(value.trim()).ok_or_else(|| {
+    guid::canonical(value.trim()).ok_or_else(|| {
         ConfigError::new(
             name,
             value,
-            "expected a client id (a GUID such as 00000000-0000-0000-0000-000000000000)",
+            format!("expected a client id (a GUID such as {})", guid::NIL),
         )
     })
 }
@@ -286,20 +304,6 @@ fn allowed_tenants(value: &str) -> Result<(String, Vec<String>), ConfigError> {
              anyone else in the first",
         )),
     }
-}
-
-fn identity_endpoint(value: &str) -> Result<Url, ConfigError> {
-    Url::parse(value.trim())
-        .ok()
-        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
-        .ok_or_else(|| {
-            ConfigError::new(
-                IDENTITY_ENDPOINT_VAR,
-                value,
-                "expected the managed-identity token URL App Service sets, e.g. \
-                 http://localhost:4141/msi/token",
-            )
-        })
 }
 
 /// `TOKEN_EXCHANGE_AUDIENCE`, else the samples' `TokenExchangeAudience`, else the
@@ -364,20 +368,6 @@ impl fmt::Display for SnippetsScope {
             Self::User => "user",
         })
     }
-}
-
-/// The lowercase form of a hyphenated GUID, or `None` if `value` is not one: the
-/// form of client, tenant and user object ids, in settings and in principals alike.
-pub(crate) fn canonical_guid(value: &str) -> Option<String> {
-    let bytes = value.as_bytes();
-    if bytes.len() != 36 {
-        return None;
-    }
-    let well_formed = bytes.iter().enumerate().all(|(i, b)| match i {
-        8 | 13 | 18 | 23 => *b == b'-',
-        _ => b.is_ascii_hexdigit(),
-    });
-    well_formed.then(|| value.to_ascii_lowercase())
 }
 
 #[cfg(test)]

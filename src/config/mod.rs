@@ -10,20 +10,25 @@
 //! edition 2024).
 
 mod identity;
+mod platform;
 mod storage;
 
 use std::time::Duration;
 
 use url::Url;
 
-pub(crate) use identity::canonical_guid;
 pub use identity::{
     DEFAULT_GRAPH_TIMEOUT, DEFAULT_TOKEN_EXCHANGE_AUDIENCE, IdentityConfig, OboConfig, OboSetup,
     SnippetsScope,
 };
-pub use storage::{AzureCredentials, AzureStorage, Secret, StorageConfig};
+pub use storage::{AzureCredentials, AzureStorage, StorageConfig};
+
+pub use crate::secret::Secret;
 
 use rmcp_functions::{self as hosting, ConfigError};
+
+use crate::upstream;
+use platform::Platform;
 
 /// Everything the server needs to know, parsed and validated.
 #[derive(Debug, Clone)]
@@ -145,6 +150,8 @@ impl Config {
     /// Empty values count as unset, as they do in the Functions portal.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let platform = Platform::from_lookup(&get)?;
+        let user_agent = user_agent(&get, &platform)?;
         let weather = WeatherConfig {
             nws_base_url: base_url(&get, "NWS_API_BASE_URL", "https://api.weather.gov")?,
             geocoding_base_url: base_url(
@@ -158,15 +165,16 @@ impl Config {
                 "https://api.open-meteo.com",
             )?,
             timeout: weather_timeout(&get)?,
-            user_agent: user_agent(&get)?,
+            user_agent: user_agent.clone(),
         };
+        let identity = IdentityConfig::parse(&get, &platform, user_agent)?;
         Ok(Self {
             hosting: hosting::Settings::from_lookup(get)?,
             weather,
-            storage: StorageConfig::from_lookup(&get)?,
+            storage: StorageConfig::from_lookup(&get, &platform)?,
             snippets_scope: SnippetsScope::from_lookup(&get)?,
             snippet_limits: SnippetLimits::from_lookup(&get)?,
-            identity: IdentityConfig::from_lookup(&get)?,
+            identity,
             request_state_key: request_state_key(&get)?,
         })
     }
@@ -212,10 +220,14 @@ fn base_url(
     Ok(url)
 }
 
-/// Builds the upstream `User-Agent` from `NWS_CONTACT`, or the app's public URL on
-/// Azure. With neither (a laptop), it names just the app and its version.
-fn user_agent(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
-    let app = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+/// Builds the `User-Agent` every upstream client sends from `NWS_CONTACT`, or the
+/// app's public URL on Azure. With neither (a laptop), it names just the app and its
+/// version ([`upstream::APP`]).
+fn user_agent(
+    get: &impl Fn(&str) -> Option<String>,
+    platform: &Platform,
+) -> Result<String, ConfigError> {
+    let app = upstream::APP;
     let contact = match get("NWS_CONTACT") {
         Some(value) => {
             let contact = value.trim();
@@ -230,8 +242,10 @@ fn user_agent(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigErr
             }
             Some(contact.to_owned())
         }
-        None => get("WEBSITE_HOSTNAME")
-            .map(|host| format!("https://{}", host.trim().to_ascii_lowercase())),
+        None => platform
+            .hostname
+            .as_ref()
+            .map(|host| format!("https://{host}")),
     };
     Ok(match contact {
         Some(contact) => format!("{app} ({contact})"),

@@ -14,7 +14,10 @@ mod connection_string;
 
 use std::{fmt, path::PathBuf};
 
-use super::ConfigError;
+use super::{
+    ConfigError, Secret,
+    platform::{INSTANCE_ID_VAR, Platform},
+};
 
 /// The snippet storage backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,27 +63,6 @@ pub enum AzureCredentials {
     AzureCli,
 }
 
-/// A value that must never be logged. `Debug` prints a placeholder.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that signs requests with it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
 pub(crate) const CONNECTION_STRING_VAR: &str = "AzureWebJobsStorage";
 const BLOB_SERVICE_URI_VAR: &str = "AzureWebJobsStorage__blobServiceUri";
 const ACCOUNT_NAME_VAR: &str = "AzureWebJobsStorage__accountName";
@@ -91,12 +73,16 @@ const CONTAINER_VAR: &str = "SNIPPETS_CONTAINER";
 pub const DEFAULT_CONTAINER: &str = "snippets";
 
 impl StorageConfig {
-    pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// Reads the storage settings, given the platform's, already read.
+    pub(super) fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        platform: &Platform,
+    ) -> Result<Self, ConfigError> {
         let container = container(get)?;
         if let Some(value) = get(CONNECTION_STRING_VAR) {
             return connection_string::parse(&value, container).map(Self::Azure);
         }
-        if let Some(azure) = identity_based(get, &container)? {
+        if let Some(azure) = identity_based(get, platform, &container)? {
             return Ok(Self::Azure(azure));
         }
         if let Some(dir) = get("SNIPPETS_DIR") {
@@ -104,11 +90,11 @@ impl StorageConfig {
                 dir: PathBuf::from(dir.trim()),
             });
         }
-        if get("WEBSITE_INSTANCE_ID").is_some() {
+        if platform.on_azure {
             return Ok(Self::Missing {
                 reason: format!(
                     "snippet storage is not configured: this server runs on Azure \
-                     (WEBSITE_INSTANCE_ID is set) but neither {CONNECTION_STRING_VAR} nor \
+                     ({INSTANCE_ID_VAR} is set) but neither {CONNECTION_STRING_VAR} nor \
                      {BLOB_SERVICE_URI_VAR} is set, and an instance's local disk would lose \
                      the snippets. Ask the operator to configure Blob Storage."
                 ),
@@ -180,6 +166,7 @@ fn container(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigErro
 /// `DefaultAzureCredential` would do.
 fn identity_based(
     get: &impl Fn(&str) -> Option<String>,
+    platform: &Platform,
     container: &str,
 ) -> Result<Option<AzureStorage>, ConfigError> {
     let (endpoint, source) = if let Some(value) = get(BLOB_SERVICE_URI_VAR) {
@@ -219,7 +206,10 @@ fn identity_based(
         None => account_from_endpoint(&endpoint),
     };
     let client_id = get(CLIENT_ID_VAR).map(|id| id.trim().to_owned());
-    let identity_endpoint = get("IDENTITY_ENDPOINT").map(|e| e.trim().to_owned());
+    let identity_endpoint = platform
+        .identity_endpoint
+        .as_ref()
+        .map(|url| url.as_str().to_owned());
     let managed_identity = AzureCredentials::ManagedIdentity {
         client_id,
         endpoint: identity_endpoint.clone(),
@@ -233,9 +223,7 @@ fn identity_based(
                 "expected managedidentity, or unset (managed identity on Azure, the Azure CLI login elsewhere)",
             ));
         }
-        None if identity_endpoint.is_some() || get("WEBSITE_INSTANCE_ID").is_some() => {
-            managed_identity
-        }
+        None if identity_endpoint.is_some() || platform.on_azure => managed_identity,
         None => AzureCredentials::AzureCli,
     };
     Ok(Some(AzureStorage {

@@ -17,8 +17,7 @@ use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
 use serde::Deserialize;
 
 use super::user_id::UserId;
-use crate::config::Secret;
-use crate::config::canonical_guid;
+use crate::{guid, secret::Secret};
 
 /// The largest `X-MS-CLIENT-PRINCIPAL` accepted, base64 as received: 64 KiB. A
 /// principal with a few hundred group and role claims is around 20 KiB (Entra ID
@@ -136,20 +135,55 @@ pub enum PrincipalError {
 }
 
 impl PrincipalError {
-    const COUNT: usize = 7;
+    /// Every kind, in declaration order, so a kind's position here is its
+    /// discriminant ([`Self::index`]); checked when compiling (below).
+    const ALL: &[Self] = &[
+        Self::TooLarge,
+        Self::Repeated,
+        Self::NotBase64,
+        Self::NotJson,
+        Self::NoUserId,
+        Self::InvalidUserId,
+        Self::IdMismatch,
+    ];
+    /// How many kinds there are: one "already logged" flag each.
+    const COUNT: usize = Self::ALL.len();
 
+    /// The kind's position in [`Self::ALL`].
     fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether this is the last kind declared. The match names every kind, so a new
+    /// one does not compile until it is placed here, and then the check below fails
+    /// until [`Self::ALL`] lists it too.
+    const fn is_last(self) -> bool {
         match self {
-            Self::TooLarge => 0,
-            Self::Repeated => 1,
-            Self::NotBase64 => 2,
-            Self::NotJson => 3,
-            Self::NoUserId => 4,
-            Self::InvalidUserId => 5,
-            Self::IdMismatch => 6,
+            Self::TooLarge
+            | Self::Repeated
+            | Self::NotBase64
+            | Self::NotJson
+            | Self::NoUserId
+            | Self::InvalidUserId => false,
+            Self::IdMismatch => true,
         }
     }
 }
+
+/// [`PrincipalError::ALL`] lists every kind once, in declaration order: each entry's
+/// discriminant is its position, and its last entry is the last kind.
+const _: () = {
+    let all = PrincipalError::ALL;
+    let mut i = 0;
+    while i < all.len() {
+        assert!(all[i] as usize == i, "PrincipalError::ALL is out of order");
+        i += 1;
+    }
+    assert!(
+        all[all.len() - 1].is_last(),
+        "PrincipalError::ALL misses a kind"
+    );
+};
 
 /// A signed-in user as built-in authentication describes them.
 ///
@@ -338,7 +372,7 @@ pub(crate) fn read_principal(headers: &HeaderMap) -> Result<Option<Principal>, P
         .or_else(|| plain_header(headers, PRINCIPAL_NAME_HEADER));
     let tenant_id = decoded
         .as_ref()
-        .and_then(|p| p.values(&TENANT_CLAIMS).find_map(canonical_guid));
+        .and_then(|p| p.values(&TENANT_CLAIMS).find_map(guid::canonical));
     let identity_provider = plain_header(headers, PRINCIPAL_IDP_HEADER)
         .or_else(|| decoded.as_ref().and_then(|p| p.auth_typ.clone()));
     let (roles, scopes) = match &decoded {

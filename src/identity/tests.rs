@@ -605,13 +605,13 @@ mod properties {
                 return Ok(());
             };
             let id = user.user_id.as_str();
-            prop_assert!(crate::config::canonical_guid(id).as_deref() == Some(id));
+            prop_assert!(crate::guid::canonical(id).as_deref() == Some(id));
             for header in map.get_all("x-ms-client-principal-id") {
                 let header = header.to_str().map(str::to_ascii_lowercase).ok();
                 prop_assert_eq!(header.as_deref(), Some(id));
             }
             if let Some(tenant) = &user.tenant_id {
-                prop_assert!(crate::config::canonical_guid(tenant).as_deref() == Some(tenant.as_str()));
+                prop_assert!(crate::guid::canonical(tenant).as_deref() == Some(tenant.as_str()));
             }
             if let Some(token) = &user.access_token {
                 let token = token.expose();

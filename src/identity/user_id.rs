@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::config::canonical_guid;
+use crate::guid;
 
 /// A signed-in user's object id (`oid`) in canonical form: a GUID written as 36
 /// lowercase characters, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, never the nil GUID.
@@ -21,15 +21,15 @@ pub struct UserId(String);
 /// The value is not a GUID in the 8-4-4-4-12 hexadecimal form (or is the nil GUID).
 /// It carries no copy of the value: it may have come from a header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not an object id (a GUID such as 00000000-0000-0000-0000-000000000000)")]
+#[error("not an object id (a GUID such as {})", guid::NIL)]
 pub struct InvalidUserId;
 
 impl UserId {
     /// Accepts a GUID in the hyphenated 8-4-4-4-12 form, in any letter case. Braces,
     /// URNs, surrounding whitespace and the nil GUID are refused.
     pub fn parse(value: &str) -> Result<Self, InvalidUserId> {
-        canonical_guid(value)
-            .filter(|guid| guid != NIL)
+        guid::canonical(value)
+            .filter(|id| id != guid::NIL)
             .map(Self)
             .ok_or(InvalidUserId)
     }
@@ -39,8 +39,6 @@ impl UserId {
         &self.0
     }
 }
-
-const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -39,6 +39,20 @@ pub struct Confirmations {
     codec: RequestStateCodec,
 }
 
+/// Why [`Confirmations::new`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// rmcp refused the key.
+    #[error(transparent)]
+    Refused(#[from] RequestStateError),
+    /// No shared key is configured and the system gave no random bytes for one.
+    #[error(
+        "the system could not give {MIN_REQUEST_STATE_KEY_BYTES} random bytes for this \
+         process's key ({0})"
+    )]
+    NoRandomBytes(getrandom::Error),
+}
+
 /// What the person answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
@@ -63,15 +77,12 @@ pub enum Reply<T> {
 
 impl Confirmations {
     /// With the shared key, or a random one for this process only.
-    pub fn new(key: &RequestStateKey) -> Result<Self, RequestStateError> {
+    pub fn new(key: &RequestStateKey) -> Result<Self, KeyError> {
         let codec = match key {
             RequestStateKey::Shared(secret) => RequestStateCodec::try_new(secret.expose())?,
             RequestStateKey::PerProcess => {
                 let mut key = [0u8; MIN_REQUEST_STATE_KEY_BYTES];
-                getrandom::fill(&mut key).map_err(|_| RequestStateError::KeyTooShort {
-                    minimum: MIN_REQUEST_STATE_KEY_BYTES,
-                    actual: 0,
-                })?;
+                getrandom::fill(&mut key).map_err(KeyError::NoRandomBytes)?;
                 RequestStateCodec::try_new(key.to_vec())?
             }
         };

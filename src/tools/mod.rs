@@ -10,7 +10,7 @@
 //! family is a new file whose router joins [`Tools::router`].
 
 mod confirm;
-pub use confirm::Confirmations;
+pub use confirm::{Confirmations, KeyError};
 mod identity;
 mod portable_schema;
 mod snippets;

@@ -1,24 +1,20 @@
-//! The one HTTP client every weather request shares, and the retry loop around it.
-//!
-//! The client (connection pool, rustls with its root certificates, gzip) is built on
-//! first use rather than at start-up: loading TLS roots costs milliseconds, and cold
-//! start is measured from process spawn to the first `initialize` answer.
+//! The one HTTP client every weather request shares (built on first use, see
+//! [`crate::upstream`]), and the retry loop around it.
 
-use std::{
-    sync::OnceLock,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use reqwest::{Client, Response, StatusCode, header};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{Service, WeatherError};
+use crate::upstream::{BodyError, ClientOptions, LazyClient, Transport, read_capped};
 
 /// Bodies larger than this are refused, not read: the largest real answer (a
 /// 14-period forecast) is about 20 KiB.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an idle connection to a weather API is kept for the next call.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How hard to try before telling the user an upstream is down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,34 +66,27 @@ enum Transient {
 /// The shared client and the retry policy.
 #[derive(Debug)]
 pub(crate) struct Upstream {
-    client: OnceLock<Result<Client, String>>,
+    client: LazyClient,
     policy: RetryPolicy,
-    user_agent: String,
 }
 
 impl Upstream {
     pub fn new(policy: RetryPolicy, user_agent: String) -> Self {
+        let options = ClientOptions {
+            follow_redirects: true,
+            timeout: Some(policy.attempt_timeout),
+            pool_idle_timeout: Some(POOL_IDLE_TIMEOUT),
+        };
         Self {
-            client: OnceLock::new(),
+            client: LazyClient::new(user_agent, options),
             policy,
-            user_agent,
         }
     }
 
     fn client(&self) -> Result<&Client, WeatherError> {
         self.client
-            .get_or_init(|| {
-                Client::builder()
-                    .user_agent(&self.user_agent)
-                    .gzip(true)
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .timeout(self.policy.attempt_timeout)
-                    .pool_idle_timeout(Duration::from_secs(60))
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| WeatherError::Client(e.clone()))
+            .get()
+            .map_err(|e| WeatherError::Client(e.to_owned()))
     }
 
     /// GETs `url` and parses its JSON body, retrying timeouts, connection failures,
@@ -157,16 +146,18 @@ async fn classify<T: DeserializeOwned>(
 ) -> Result<Attempt<T>, WeatherError> {
     let status = response.status();
     let headers = response.headers().clone();
-    let body = match read_body(response).await {
-        Ok(Some(body)) => body,
-        Ok(None) => {
+    let body = match read_capped(response, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge { max_bytes }) => {
             return Err(WeatherError::InvalidResponse {
                 service,
-                detail: format!("an answer larger than {MAX_BODY_BYTES} bytes"),
+                detail: format!("an answer larger than {max_bytes} bytes"),
             });
         }
-        Err(error) if error.is_timeout() => return Ok(Err((Transient::Timeout, None))),
-        Err(error) => {
+        Err(BodyError::Transport(error)) if error.is_timeout() => {
+            return Ok(Err((Transient::Timeout, None)));
+        }
+        Err(BodyError::Transport(error)) => {
             return Ok(Err((Transient::Connection(error.to_string()), None)));
         }
     };
@@ -208,30 +199,19 @@ async fn classify<T: DeserializeOwned>(
     })
 }
 
-/// Reads the body; `None` when it grows past [`MAX_BODY_BYTES`], which no real
-/// answer does, so reading stops there.
-async fn read_body(mut response: Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Some(body))
-}
-
 fn is_transient(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
+/// A request that got no answer. The weather APIs' own words for other failures are
+/// kept: their URLs carry only coordinates and zone ids.
 fn transport_failure(error: &reqwest::Error) -> Transient {
-    if error.is_timeout() {
-        Transient::Timeout
-    } else if error.is_connect() {
-        Transient::Connection("could not connect".to_owned())
-    } else {
-        Transient::Connection(error.to_string())
+    match Transport::of(error) {
+        Transport::TimedOut => Transient::Timeout,
+        Transport::CouldNotConnect => {
+            Transient::Connection(Transport::CouldNotConnect.describe().to_owned())
+        }
+        Transport::Failed => Transient::Connection(error.to_string()),
     }
 }
 

@@ -10,6 +10,11 @@ use std::{
 
 use crate::args::{Args, AuthMode};
 
+/// The Azure CLI's client id: the app must pre-authorize it to hand the CLI tokens.
+pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+/// Visual Studio Code's client id, pre-authorized by default (infra/main.bicep).
+pub const VS_CODE_CLIENT_ID: &str = "aebc6443-996d-45c2-90f0-388ff96faa56";
+
 /// How long one Azure CLI call may take (a token request can be slow on a cold CLI).
 const AZ_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -91,7 +96,7 @@ pub fn obtain(args: &Args) -> Result<Option<Credential>, String> {
             .map_err(|e| {
                 format!(
                     "no bearer token: {e}. The Azure CLI gets a token for this app only when the app pre-authorizes it: \
-                     azd env set PRE_AUTHORIZED_CLIENT_IDS aebc6443-996d-45c2-90f0-388ff96faa56,04b07795-8ddb-461a-bbee-02f9e1bf7b46, \
+                     azd env set PRE_AUTHORIZED_CLIENT_IDS {VS_CODE_CLIENT_ID},{AZURE_CLI_CLIENT_ID}, \
                      then azd provision (or set MCP_BEARER_TOKEN)"
                 )
             })

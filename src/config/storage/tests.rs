@@ -6,11 +6,12 @@ use super::*;
 /// Parses like `Config::from_lookup` does: empty values count as unset.
 fn storage(vars: &[(&str, &str)]) -> Result<StorageConfig, ConfigError> {
     let vars: HashMap<&str, &str> = vars.iter().copied().collect();
-    StorageConfig::from_lookup(&|name: &str| {
+    let get = |name: &str| {
         vars.get(name)
             .map(|v| (*v).to_owned())
             .filter(|v| !v.trim().is_empty())
-    })
+    };
+    StorageConfig::from_lookup(&get, &Platform::from_lookup(&get)?)
 }
 
 fn azure(vars: &[(&str, &str)]) -> AzureStorage {

@@ -8,6 +8,7 @@ use super::{Check, is_gateway_error, is_host_refusal};
 use crate::{
     args::AuthMode,
     client::{Answer, initialize_params},
+    credentials::{AZURE_CLI_CLIENT_ID, VS_CODE_CLIENT_ID},
     report::{Failure, Step},
 };
 
@@ -15,9 +16,6 @@ pub const STEP: Step = Step {
     number: 2,
     name: "auth",
 };
-
-/// The Azure CLI's client id, which the app must pre-authorize to hand it tokens.
-const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 pub enum Auth {
     /// Refused without credentials as configured, and let through with them.
@@ -198,7 +196,7 @@ pub(super) fn credential_refused(check: &Check<'_>, answer: &Answer) -> Failure 
             "POST /mcp with the bearer token answered HTTP 403: the token's client is not allowed to call the app",
             vec![
                 "Built-in authentication accepts tokens from the app itself and from the clients in PRE_AUTHORIZED_CLIENT_IDS and ALLOWED_CLIENT_APP_IDS.".to_owned(),
-                format!("Add the client (the Azure CLI is {AZURE_CLI_CLIENT_ID}), e.g. azd env set PRE_AUTHORIZED_CLIENT_IDS aebc6443-996d-45c2-90f0-388ff96faa56,{AZURE_CLI_CLIENT_ID}, then azd provision."),
+                format!("Add the client (the Azure CLI is {AZURE_CLI_CLIENT_ID}), e.g. azd env set PRE_AUTHORIZED_CLIENT_IDS {VS_CODE_CLIENT_ID},{AZURE_CLI_CLIENT_ID}, then azd provision."),
             ],
         ),
         _ => Failure::with_fix(

@@ -27,9 +27,11 @@
 //! bodies are reduced to their error code fields, and their descriptions (which can
 //! quote user names) are not repeated.
 
+mod entra;
+mod error;
+
 use std::{
     fmt,
-    sync::OnceLock,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -37,25 +39,26 @@ use reqwest::{Client, Response, StatusCode, header};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use error::ProfileError;
+
 use super::principal::Caller;
 use crate::{
-    config::{IdentityConfig, OboConfig, OboSetup, Secret},
-    fault::{self, Fault},
+    config::{IdentityConfig, OboConfig, OboSetup},
+    fault,
+    secret::Secret,
+    upstream::{BodyError, ClientOptions, LazyClient, Transport, read_capped},
 };
+use entra::{EntraError, aadsts, is_code_name};
 
 /// The profile fields the tool reports, as Graph names them.
 const SELECT: &str = "displayName,mail,userPrincipalName,jobTitle,officeLocation";
 /// Token and profile answers are a few KiB; anything much larger is not one.
 const MAX_BODY_BYTES: usize = 64 * 1024;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A cached managed-identity token is replaced this long before it expires, so it
 /// never expires between the cache check and Entra ID reading it.
 const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-/// AADSTS700024: "Client assertion is not within its valid time range": our cached
-/// managed-identity token expired under us. One retry with a fresh one.
-const CLIENT_ASSERTION_EXPIRED: u64 = 700_024;
 
 /// A user's Microsoft Graph profile (the fields of `GET /me` the tool reports).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -85,132 +88,6 @@ impl fmt::Debug for GraphProfile {
     }
 }
 
-/// Why the profile could not be read. `Display` is a sentence for the model: what
-/// happened and what the user (or the operator) can do about it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProfileError {
-    #[error("The Microsoft Graph profile needs a signed-in user, and this caller is anonymous.")]
-    NotSignedIn,
-    #[error(
-        "The Microsoft Graph profile is not available on this server: it needs App \
-         Service built-in authentication with a managed identity, and these settings are \
-         not set: {}.", missing.join(", ")
-    )]
-    NotConfigured { missing: Vec<&'static str> },
-    #[error(
-        "The request carried no bearer token to exchange for a Microsoft Graph token (a \
-         browser session is not enough). Connect with an MCP client that signs in with \
-         Microsoft Entra ID and sends its token."
-    )]
-    NoUserToken,
-    #[error("{}", consent_text(consent_url.as_deref()))]
-    ConsentRequired { consent_url: Option<String> },
-    #[error(
-        "Microsoft Entra ID requires another sign-in step (such as multifactor \
-         authentication or a Conditional Access policy) before this app may read your \
-         profile{}. {}", code_suffix(*code), sign_in_again(consent_url.as_deref())
-    )]
-    InteractionRequired {
-        code: Option<u64>,
-        consent_url: Option<String>,
-    },
-    #[error(
-        "Microsoft Entra ID refused your sign-in token for the exchange: it has expired \
-         or was not issued for this app{}. Sign in again (reconnect this MCP server in \
-         your client) and retry.", code_suffix(*code)
-    )]
-    UserTokenRejected { code: Option<u64> },
-    #[error(
-        "Microsoft Entra ID refused this server's own credential (its managed identity \
-         as a federated credential of the app registration){}. This is a deployment \
-         problem the server's operator must fix; retrying will not help.", code_suffix(*code)
-    )]
-    AppCredentialRejected { code: Option<u64> },
-    #[error(
-        "The server's managed identity could not get a token ({detail}). This is a \
-         deployment problem the server's operator must fix."
-    )]
-    ManagedIdentity { detail: String },
-    #[error(
-        "Microsoft Entra ID is not answering the token exchange right now ({detail}). \
-         Try again in a minute."
-    )]
-    EntraUnavailable { detail: String },
-    #[error("The token exchange with Microsoft Entra ID failed ({detail}).")]
-    ExchangeFailed { detail: String },
-    #[error("Microsoft Graph refused the exchanged token ({detail}). Sign in again and retry.")]
-    GraphRejected { detail: String },
-    #[error("Microsoft Graph is not answering right now ({detail}). Try again in a minute.")]
-    GraphUnavailable { detail: String },
-    #[error("Microsoft Graph answered with an error ({detail}).")]
-    GraphFailed { detail: String },
-    #[error(
-        "Looking up the Microsoft Graph profile took longer than {} seconds and was \
-         abandoned. Try again in a minute.", limit.as_secs_f64()
-    )]
-    Timeout { limit: Duration },
-}
-
-/// Already quiet: status codes and error names only, never an endpoint, a token or
-/// a service's description (which can quote names), so the log line holds the same
-/// text after the kind. What went wrong on the wire is logged where it happens
-/// ([`transport_error`]).
-impl Fault for ProfileError {
-    fn detail(&self) -> String {
-        format!("{}: {self}", self.kind())
-    }
-}
-
-fn consent_text(consent_url: Option<&str>) -> String {
-    let how = match consent_url {
-        Some(url) => format!(
-            "Open {url} in a browser, sign in and accept the permissions, then call this \
-             tool again."
-        ),
-        None => "Ask an administrator to grant consent to the app registration for \
-                 Microsoft Graph User.Read."
-            .to_owned(),
-    };
-    format!(
-        "You are signed in, but you have not yet allowed this app to read your Microsoft \
-         Graph profile (consent is missing, Entra ID error AADSTS65001). {how}"
-    )
-}
-
-fn sign_in_again(consent_url: Option<&str>) -> String {
-    match consent_url {
-        Some(url) => format!("Open {url} in a browser, complete the sign-in, then retry."),
-        None => "Sign in again in a browser, then retry.".to_owned(),
-    }
-}
-
-fn code_suffix(code: Option<u64>) -> String {
-    code.map(|c| format!(" (Entra ID error AADSTS{c})"))
-        .unwrap_or_default()
-}
-
-impl ProfileError {
-    /// A short, stable name for log lines and metrics.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::NotSignedIn => "not_signed_in",
-            Self::NotConfigured { .. } => "not_configured",
-            Self::NoUserToken => "no_user_token",
-            Self::ConsentRequired { .. } => "consent_required",
-            Self::InteractionRequired { .. } => "interaction_required",
-            Self::UserTokenRejected { .. } => "user_token_rejected",
-            Self::AppCredentialRejected { .. } => "app_credential_rejected",
-            Self::ManagedIdentity { .. } => "managed_identity",
-            Self::EntraUnavailable { .. } => "entra_unavailable",
-            Self::ExchangeFailed { .. } => "exchange_failed",
-            Self::GraphRejected { .. } => "graph_rejected",
-            Self::GraphUnavailable { .. } => "graph_unavailable",
-            Self::GraphFailed { .. } => "graph_failed",
-            Self::Timeout { .. } => "timeout",
-        }
-    }
-}
-
 /// Looks up Graph profiles. One per process: it holds the HTTP client and the cached
 /// managed-identity token.
 #[derive(Debug)]
@@ -218,7 +95,7 @@ pub struct ProfileClient {
     setup: OboSetup,
     timeout: Duration,
     consent_url: Option<String>,
-    client: OnceLock<Result<Client, String>>,
+    client: LazyClient,
     assertion: tokio::sync::Mutex<Option<CachedToken>>,
 }
 
@@ -235,7 +112,9 @@ impl ProfileClient {
             setup: config.obo.clone(),
             timeout: config.graph_timeout,
             consent_url: config.consent_url.clone(),
-            client: OnceLock::new(),
+            // The default options: no redirect is followed (never with a token on
+            // board), and the lookup has its own deadline rather than a per-request one.
+            client: LazyClient::new(config.user_agent.clone(), ClientOptions::default()),
             assertion: tokio::sync::Mutex::new(None),
         }
     }
@@ -291,8 +170,10 @@ impl ProfileClient {
             .exchange(client, obo, tenant, &assertion, user_token)
             .await
         {
+            // The cached managed-identity token expired under us: one retry with a
+            // fresh one.
             Err(ProfileError::AppCredentialRejected {
-                code: Some(CLIENT_ASSERTION_EXPIRED),
+                code: Some(aadsts::CLIENT_ASSERTION_EXPIRED),
             }) => {
                 tracing::debug!(
                     "the cached managed-identity token was refused as expired; renewing it"
@@ -309,20 +190,7 @@ impl ProfileClient {
 
     fn client(&self) -> Result<&Client, ProfileError> {
         self.client
-            .get_or_init(|| {
-                Client::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    // Never follow a redirect with a token on board.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .user_agent(concat!(
-                        env!("CARGO_PKG_NAME"),
-                        "/",
-                        env!("CARGO_PKG_VERSION")
-                    ))
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
+            .get()
             .map_err(|e| ProfileError::ManagedIdentity {
                 detail: format!("the HTTP client could not be built: {e}"),
             })
@@ -413,51 +281,7 @@ impl ProfileClient {
             return Ok(Secret::new(body.access_token));
         }
         let error: EntraError = read_json(response).await.unwrap_or_default();
-        Err(self.classify_exchange_error(status, &error))
-    }
-
-    fn classify_exchange_error(&self, status: StatusCode, error: &EntraError) -> ProfileError {
-        let code = error.code();
-        let name = error.error.as_deref().filter(|e| is_code_name(e));
-        let has = |c: u64| error.error_codes.contains(&c) || code == Some(c);
-        let named = |n: &str| name == Some(n) || error.suberror.as_deref() == Some(n);
-        let detail = || {
-            let mut parts = vec![format!("HTTP {}", status.as_u16())];
-            parts.extend(name.map(str::to_owned));
-            parts.extend(code.map(|c| format!("AADSTS{c}")));
-            parts.join(", ")
-        };
-        if has(65_001) || named("consent_required") {
-            ProfileError::ConsentRequired {
-                consent_url: self.consent_url.clone(),
-            }
-        } else if named("interaction_required")
-            || [50_076, 50_079, 50_074, 50_158, 53_003]
-                .into_iter()
-                .any(has)
-        {
-            ProfileError::InteractionRequired {
-                code,
-                consent_url: self.consent_url.clone(),
-            }
-        } else if name == Some("invalid_client")
-            || [
-                700_024, 7_000_215, 700_016, 70_021, 700_211, 700_212, 700_213,
-            ]
-            .into_iter()
-            .any(has)
-        {
-            ProfileError::AppCredentialRejected { code }
-        } else if name == Some("invalid_grant") {
-            // AADSTS500133 (expired), 50013 (bad signature or audience), 50173, ...
-            ProfileError::UserTokenRejected { code }
-        } else if status.is_server_error()
-            || matches!(name, Some("temporarily_unavailable" | "server_error"))
-        {
-            ProfileError::EntraUnavailable { detail: detail() }
-        } else {
-            ProfileError::ExchangeFailed { detail: detail() }
-        }
+        Err(error.classify(status, self.consent_url.as_deref()))
     }
 
     /// `GET /v1.0/me` with the delegated token.
@@ -530,34 +354,6 @@ struct TokenResponse {
     access_token: String,
 }
 
-/// The fields of an Entra ID error answer that are safe to act on: names and numbers.
-/// `error_description` is read only for its leading `AADSTS<n>` code.
-#[derive(Default, Deserialize)]
-struct EntraError {
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    error_codes: Vec<u64>,
-    #[serde(default)]
-    suberror: Option<String>,
-    #[serde(default)]
-    error_description: Option<String>,
-}
-
-impl EntraError {
-    fn code(&self) -> Option<u64> {
-        self.error_codes.first().copied().or_else(|| {
-            let description = self.error_description.as_deref()?;
-            let digits: String = description
-                .strip_prefix("AADSTS")?
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
-        })
-    }
-}
-
 #[derive(Default, Deserialize)]
 struct GraphErrorBody {
     #[serde(default)]
@@ -570,43 +366,22 @@ struct GraphError {
     code: Option<String>,
 }
 
-/// Error names worth repeating: short identifiers, nothing a service could smuggle
-/// text (or a token) through.
-fn is_code_name(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-}
-
 /// What went wrong on the wire, for the caller: without the URL or the system's
 /// words. The whole error goes to the log (inside the tool's span, so with the
 /// invocation id the caller is given); its URLs carry no secret (the identity
 /// header and the tokens travel in headers and the form body).
 fn transport_error(error: &reqwest::Error) -> String {
     tracing::warn!(error = %fault::chain(error), "a request for the Graph profile failed");
-    if error.is_timeout() {
-        "timed out".to_owned()
-    } else if error.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "the connection failed".to_owned()
-    }
+    Transport::of(error).describe().to_owned()
 }
 
 /// Reads a JSON body of at most [`MAX_BODY_BYTES`].
-async fn read_json<T: serde::de::DeserializeOwned>(mut response: Response) -> Result<T, String> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
+async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, String> {
+    let body = read_capped(response, MAX_BODY_BYTES)
         .await
-        .map_err(|_| "the answer was cut off".to_owned())?
-    {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(format!("larger than {} KiB", MAX_BODY_BYTES / 1024));
-        }
-        body.extend_from_slice(&chunk);
-    }
+        .map_err(|error| match error {
+            BodyError::TooLarge { max_bytes } => format!("larger than {} KiB", max_bytes / 1024),
+            BodyError::Transport(_) => "the answer was cut off".to_owned(),
+        })?;
     serde_json::from_slice(&body).map_err(|_| "not the expected JSON".to_owned())
 }
