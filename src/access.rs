@@ -24,13 +24,13 @@ use crate::{
 /// The snippet store and whose snippets a caller sees. Built once by the server;
 /// cloning is one `Arc` increment.
 #[derive(Clone)]
-pub struct SnippetAccess {
+pub(crate) struct SnippetAccess {
     snippets: Arc<Snippets>,
     scope: SnippetsScope,
 }
 
 impl SnippetAccess {
-    pub fn new(snippets: Snippets, scope: SnippetsScope) -> Self {
+    pub(crate) fn new(snippets: Snippets, scope: SnippetsScope) -> Self {
         Self {
             snippets: Arc::new(snippets),
             scope,
@@ -39,7 +39,7 @@ impl SnippetAccess {
 
     /// The collection `caller` works on (see [`Owner::of`]): refused with
     /// [`SnippetError::SignInRequired`] when snippets are private and nobody signed in.
-    pub fn collection(&self, caller: &Caller) -> Result<Collection, SnippetError> {
+    pub(crate) fn collection(&self, caller: &Caller) -> Result<Collection, SnippetError> {
         Ok(Collection {
             snippets: Arc::clone(&self.snippets),
             owner: Owner::of(self.scope, caller)?,
@@ -48,19 +48,19 @@ impl SnippetAccess {
 }
 
 /// One caller's collection: the store's operations, with the owner resolved once.
-pub struct Collection {
+pub(crate) struct Collection {
     snippets: Arc<Snippets>,
     owner: Owner,
 }
 
 impl Collection {
     /// Whose collection this is.
-    pub fn owner(&self) -> &Owner {
+    pub(crate) fn owner(&self) -> &Owner {
         &self.owner
     }
 
     /// See [`Snippets::save`].
-    pub async fn save(
+    pub(crate) async fn save(
         &self,
         name: &str,
         content: String,
@@ -72,7 +72,7 @@ impl Collection {
     }
 
     /// See [`Snippets::replace`].
-    pub async fn replace(
+    pub(crate) async fn replace(
         &self,
         name: &str,
         content: String,
@@ -84,12 +84,12 @@ impl Collection {
     }
 
     /// See [`Snippets::get`].
-    pub async fn get(&self, name: &str) -> Result<Snippet, SnippetError> {
+    pub(crate) async fn get(&self, name: &str) -> Result<Snippet, SnippetError> {
         self.snippets.get(&self.owner, name).await
     }
 
     /// See [`Snippets::list`].
-    pub async fn list(
+    pub(crate) async fn list(
         &self,
         prefix: Option<&str>,
         after: Option<&str>,
@@ -98,7 +98,7 @@ impl Collection {
     }
 
     /// See [`Snippets::page`].
-    pub async fn page(
+    pub(crate) async fn page(
         &self,
         prefix: &str,
         after: Option<&SnippetName>,
@@ -108,17 +108,17 @@ impl Collection {
     }
 
     /// See [`Snippets::stat`].
-    pub async fn stat(&self, name: &str) -> Result<Option<SnippetInfo>, SnippetError> {
+    pub(crate) async fn stat(&self, name: &str) -> Result<Option<SnippetInfo>, SnippetError> {
         self.snippets.stat(&self.owner, name).await
     }
 
     /// See [`Snippets::delete`].
-    pub async fn delete(&self, name: &str) -> Result<Deleted, SnippetError> {
+    pub(crate) async fn delete(&self, name: &str) -> Result<Deleted, SnippetError> {
         self.snippets.delete(&self.owner, name).await
     }
 
     /// See [`Snippets::delete_version`].
-    pub async fn delete_version(
+    pub(crate) async fn delete_version(
         &self,
         name: &str,
         version: Option<&str>,
@@ -140,7 +140,7 @@ fn is_fault(error: &SnippetError) -> bool {
 
 /// A tool's refusal, `isError: true`, the model can act on: what went wrong, or for
 /// a storage failure the quiet text of [`fault::report`].
-pub fn tool_error(error: SnippetError) -> CallToolResult {
+pub(crate) fn tool_error(error: SnippetError) -> CallToolResult {
     let text = if is_fault(&error) {
         fault::report(&error)
     } else {
@@ -152,7 +152,7 @@ pub fn tool_error(error: SnippetError) -> CallToolResult {
 /// The JSON-RPC error of a prompt, resource or completion: the client's error for a
 /// caller who must sign in (-32600) or a name that is not there (-32602); anything
 /// else is the server's (-32603), told through [`fault::report`].
-pub fn rpc_error(error: SnippetError) -> McpError {
+pub(crate) fn rpc_error(error: SnippetError) -> McpError {
     match error {
         SnippetError::SignInRequired { .. } => McpError::invalid_request(error.sentence(), None),
         SnippetError::NotFound { .. } | SnippetError::InvalidName(_) => {

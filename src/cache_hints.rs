@@ -10,14 +10,14 @@ use rmcp::model::CacheScope;
 
 /// A freshness hint.
 #[derive(Debug, Clone, Copy)]
-pub struct Hint {
+pub(crate) struct Hint {
     pub ttl_ms: u64,
     pub scope: CacheScope,
 }
 
 /// The tool list, the prompt list, the resource templates and the weather widget:
 /// the same for every caller, and changed only by deploying another version.
-pub const PER_DEPLOYMENT: Hint = Hint {
+pub(crate) const PER_DEPLOYMENT: Hint = Hint {
     ttl_ms: 60 * 60 * 1000,
     scope: CacheScope::Public,
 };
@@ -25,7 +25,7 @@ pub const PER_DEPLOYMENT: Hint = Hint {
 /// Saved snippets (the resource list, which names them, and their contents): changed
 /// by any save or delete, and private to their owner when `SNIPPETS_SCOPE=user`, so
 /// fresh for a few seconds and only for the client that asked.
-pub const SNIPPETS: Hint = Hint {
+pub(crate) const SNIPPETS: Hint = Hint {
     ttl_ms: 5 * 1000,
     scope: CacheScope::Private,
 };

@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// The most values one answer carries, as the spec allows.
-pub const MAX_VALUES: usize = CompletionInfo::MAX_VALUES;
+pub(crate) const MAX_VALUES: usize = CompletionInfo::MAX_VALUES;
 
 /// The prompt whose argument is completed, and that argument.
 const PROMPT: &str = "use_snippet";
@@ -31,7 +31,7 @@ const ARGUMENT: &str = "name";
 
 /// Completions over the caller's snippets.
 #[derive(Clone)]
-pub struct Completions {
+pub(crate) struct Completions {
     pub snippets: SnippetAccess,
     /// Every prompt's name: those other than [`PROMPT`] have nothing to complete.
     pub prompts: Arc<[String]>,
@@ -42,7 +42,7 @@ impl Completions {
     /// caller's collection; any other argument of a known prompt or template has no
     /// suggestions; an unknown prompt or template is the client's error (-32602, as
     /// the spec asks).
-    pub async fn complete(
+    pub(crate) async fn complete(
         &self,
         request: &CompleteRequestParams,
         caller: &Caller,

@@ -2,11 +2,11 @@
 //! the identity code (user object ids, tenant claims).
 
 /// The nil GUID: never a user, and the example of the form in error messages.
-pub const NIL: &str = "00000000-0000-0000-0000-000000000000";
+pub(crate) const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The lowercase form of a hyphenated GUID, or `None` if `value` is not one: the
 /// form of client, tenant and user object ids, in settings and in principals alike.
-pub fn canonical(value: &str) -> Option<String> {
+pub(crate) fn canonical(value: &str) -> Option<String> {
     let bytes = value.as_bytes();
     if bytes.len() != 36 {
         return None;

@@ -22,21 +22,21 @@
 //! - [`fault`]: how a failure of storage, Entra ID or Graph reaches the caller
 //!   (quietly, with the invocation id) and the log (whole).
 
-pub mod access;
-pub mod cache_hints;
-pub mod completions;
+mod access;
+mod cache_hints;
+mod completions;
 pub mod config;
 pub mod fault;
-pub mod guid;
+mod guid;
 pub mod identity;
-pub mod prompts;
+mod prompts;
 #[cfg(test)]
 mod property;
-pub mod resources;
-pub mod secret;
+mod resources;
+mod secret;
 pub mod server;
 pub mod snippets;
-pub mod tools;
-pub mod upstream;
-pub mod weather;
-pub mod widget;
+mod tools;
+mod upstream;
+mod weather;
+mod widget;

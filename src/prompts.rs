@@ -19,19 +19,19 @@ use crate::{
 
 /// The prompts, over the caller's snippets and identity.
 #[derive(Clone)]
-pub struct Prompts {
+pub(crate) struct Prompts {
     pub snippets: SnippetAccess,
     pub identity: Identity,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-pub struct UseSnippetArgs {
+pub(crate) struct UseSnippetArgs {
     /// The name of a saved snippet, as list_snippets shows it.
     name: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-pub struct BriefingArgs {
+pub(crate) struct BriefingArgs {
     /// A place name anywhere in the world, e.g. "Seattle" or "Berlin".
     location: String,
 }
@@ -95,7 +95,7 @@ impl Prompts {
 
 impl Prompts {
     /// Every prompt, to be built once and kept by the handler.
-    pub fn router() -> PromptRouter<Self> {
+    pub(crate) fn router() -> PromptRouter<Self> {
         Self::prompt_router()
     }
 }

@@ -19,17 +19,17 @@ use crate::{
 };
 
 /// The URI of a saved snippet is this followed by its name.
-pub const SNIPPET_URI_PREFIX: &str = "snippet:///";
+pub(crate) const SNIPPET_URI_PREFIX: &str = "snippet:///";
 
 /// The template of those URIs (RFC 6570), which completions complete too.
-pub const SNIPPET_TEMPLATE: &str = "snippet:///{name}";
+pub(crate) const SNIPPET_TEMPLATE: &str = "snippet:///{name}";
 
 /// Snippets per page of `resources/list`.
 const PAGE_SIZE: usize = 100;
 
 /// The resources, over the caller's snippets.
 #[derive(Clone)]
-pub struct Resources {
+pub(crate) struct Resources {
     pub snippets: SnippetAccess,
 }
 
@@ -37,7 +37,7 @@ impl Resources {
     /// One page: the widget first, then the caller's snippets by name, read from
     /// storage one page at a time. `cursor` is the name the previous page ended with. A caller who may not see snippets (nobody
     /// signed in while they are private) sees the widget only.
-    pub async fn list(
+    pub(crate) async fn list(
         &self,
         cursor: Option<&str>,
         caller: &Caller,
@@ -72,7 +72,7 @@ impl Resources {
     }
 
     /// The one template: a snippet by name.
-    pub fn templates() -> ListResourceTemplatesResult {
+    pub(crate) fn templates() -> ListResourceTemplatesResult {
         let template = ResourceTemplate::new(SNIPPET_TEMPLATE, "snippet")
             .with_title("Saved snippet")
             .with_description(
@@ -85,7 +85,11 @@ impl Resources {
     }
 
     /// The widget, or a snippet of the caller's collection.
-    pub async fn read(&self, uri: &str, caller: &Caller) -> Result<ReadResourceResult, McpError> {
+    pub(crate) async fn read(
+        &self,
+        uri: &str,
+        caller: &Caller,
+    ) -> Result<ReadResourceResult, McpError> {
         if let Some(widget) = widget::read(uri) {
             let Hint { ttl_ms, scope } = cache_hints::PER_DEPLOYMENT;
             return Ok(widget.with_ttl_ms(ttl_ms).with_cache_scope(scope));
@@ -138,7 +142,7 @@ fn snippet_resource(info: &SnippetInfo) -> Resource {
 }
 
 /// The media type of a snippet, from its name's extension; plain text otherwise.
-pub fn mime_type(name: &str) -> &'static str {
+pub(crate) fn mime_type(name: &str) -> &'static str {
     let extension = name
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_ascii_lowercase());

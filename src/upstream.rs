@@ -15,16 +15,16 @@ use std::{sync::OnceLock, time::Duration};
 use reqwest::{Client, Response};
 
 /// How long connecting to any upstream may take.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The app and its version, e.g. `rust-mcp-functions/0.1.0`: the start of every
 /// `User-Agent` sent upstream.
-pub const APP: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+pub(crate) const APP: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// How one upstream client is built; the rest (user agent, connect timeout, gzip) is
 /// the same for every client.
 #[derive(Debug, Clone, Default)]
-pub struct ClientOptions {
+pub(crate) struct ClientOptions {
     /// Follow redirects (reqwest's default policy). Off for a client that carries
     /// tokens, which must never follow a redirect.
     pub follow_redirects: bool,
@@ -37,7 +37,7 @@ pub struct ClientOptions {
 /// An HTTP client built on first use, with the shared settings and the client's
 /// [`ClientOptions`]. A failure to build it is kept and returned on every use.
 #[derive(Debug)]
-pub struct LazyClient {
+pub(crate) struct LazyClient {
     user_agent: String,
     options: ClientOptions,
     client: OnceLock<Result<Client, String>>,
@@ -45,7 +45,7 @@ pub struct LazyClient {
 
 impl LazyClient {
     /// Offline: nothing is built until [`LazyClient::get`].
-    pub fn new(user_agent: String, options: ClientOptions) -> Self {
+    pub(crate) fn new(user_agent: String, options: ClientOptions) -> Self {
         Self {
             user_agent,
             options,
@@ -54,7 +54,7 @@ impl LazyClient {
     }
 
     /// The client, built on the first call; `Err` says why it could not be built.
-    pub fn get(&self) -> Result<&Client, &str> {
+    pub(crate) fn get(&self) -> Result<&Client, &str> {
         self.client
             .get_or_init(|| self.build().map_err(|e| e.to_string()))
             .as_ref()
@@ -83,7 +83,7 @@ impl LazyClient {
 
 /// Why a body could not be read.
 #[derive(Debug)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     /// It grew past the cap, so reading stopped there.
     TooLarge { max_bytes: usize },
     /// The connection failed or timed out while reading.
@@ -92,7 +92,10 @@ pub enum BodyError {
 
 /// Reads the whole body, refusing one larger than `max_bytes`: no answer an upstream
 /// really gives comes close to the caps, and a larger one is not read into memory.
-pub async fn read_capped(mut response: Response, max_bytes: usize) -> Result<Vec<u8>, BodyError> {
+pub(crate) async fn read_capped(
+    mut response: Response,
+    max_bytes: usize,
+) -> Result<Vec<u8>, BodyError> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
         if body.len() + chunk.len() > max_bytes {
@@ -105,7 +108,7 @@ pub async fn read_capped(mut response: Response, max_bytes: usize) -> Result<Vec
 
 /// What went wrong on the wire, without the URL or the system's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
+pub(crate) enum Transport {
     TimedOut,
     CouldNotConnect,
     /// The connection failed in some other way (reset, TLS, a malformed answer).
@@ -114,7 +117,7 @@ pub enum Transport {
 
 impl Transport {
     /// Sorts a request's error.
-    pub fn of(error: &reqwest::Error) -> Self {
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
         if error.is_timeout() {
             Self::TimedOut
         } else if error.is_connect() {
@@ -125,7 +128,7 @@ impl Transport {
     }
 
     /// A few words for the caller.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::TimedOut => "timed out",
             Self::CouldNotConnect => "could not connect",

@@ -90,7 +90,7 @@ impl OboConfig {
     /// their principal) when it is one of the allowed tenants, since a guest's or
     /// another allowed tenant's user can only be exchanged in the tenant that issued
     /// their token; else the first allowed tenant.
-    pub fn tenant_for(&self, caller_tenant: Option<&str>) -> &str {
+    pub(crate) fn tenant_for(&self, caller_tenant: Option<&str>) -> &str {
         caller_tenant
             .and_then(|tid| {
                 self.allowed_tenants
@@ -102,7 +102,7 @@ impl OboConfig {
 
     /// `{AZURE_AUTHORITY_HOST}/{tenant}/oauth2/v2.0/token`, for a caller from
     /// `caller_tenant` ([`OboConfig::tenant_for`]).
-    pub fn token_endpoint(&self, caller_tenant: Option<&str>) -> String {
+    pub(crate) fn token_endpoint(&self, caller_tenant: Option<&str>) -> String {
         format!(
             "{}/{}/oauth2/v2.0/token",
             self.authority_host.as_str().trim_end_matches('/'),
@@ -111,7 +111,7 @@ impl OboConfig {
     }
 
     /// The delegated Graph permission the exchange asks for.
-    pub fn graph_scope(&self) -> String {
+    pub(crate) fn graph_scope(&self) -> String {
         format!(
             "{}/User.Read",
             self.graph_base_url.as_str().trim_end_matches('/')
@@ -119,7 +119,7 @@ impl OboConfig {
     }
 
     /// `{GRAPH_API_BASE_URL}/v1.0/me`.
-    pub fn graph_me_url(&self) -> String {
+    pub(crate) fn graph_me_url(&self) -> String {
         format!(
             "{}/v1.0/me",
             self.graph_base_url.as_str().trim_end_matches('/')
@@ -154,7 +154,7 @@ const SCOPE_VAR: &str = "SNIPPETS_SCOPE";
 pub const DEFAULT_TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// The default for `GRAPH_TIMEOUT_SECONDS`: three short calls, well within a tool
 /// call's patience.
-pub const DEFAULT_GRAPH_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_GRAPH_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl IdentityConfig {
     /// Reads the identity settings, and the platform's and user agent's they use;

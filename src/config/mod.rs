@@ -18,8 +18,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use identity::{
-    DEFAULT_GRAPH_TIMEOUT, DEFAULT_TOKEN_EXCHANGE_AUDIENCE, IdentityConfig, OboConfig, OboSetup,
-    SnippetsScope,
+    DEFAULT_TOKEN_EXCHANGE_AUDIENCE, IdentityConfig, OboConfig, OboSetup, SnippetsScope,
 };
 pub use storage::{AzureCredentials, AzureStorage, StorageConfig};
 
@@ -72,9 +71,9 @@ pub struct SnippetLimits {
 }
 
 /// The default `SNIPPETS_MAX_COUNT`.
-pub const DEFAULT_SNIPPETS_MAX_COUNT: usize = 1_000;
+pub(crate) const DEFAULT_SNIPPETS_MAX_COUNT: usize = 1_000;
 /// The default `SNIPPETS_MAX_TOTAL_BYTES`: 100 MiB.
-pub const DEFAULT_SNIPPETS_MAX_TOTAL_BYTES: u64 = 100 * 1024 * 1024;
+pub(crate) const DEFAULT_SNIPPETS_MAX_TOTAL_BYTES: u64 = 100 * 1024 * 1024;
 
 impl SnippetLimits {
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
@@ -122,7 +121,7 @@ fn whole_number(
 }
 
 /// The shortest `MCP_REQUEST_STATE_KEY` accepted, as rmcp's codec requires.
-pub const MIN_REQUEST_STATE_KEY_BYTES: usize = 32;
+pub(crate) const MIN_REQUEST_STATE_KEY_BYTES: usize = 32;
 
 /// Base URLs of the upstream weather APIs. Configurable so tests can point them at
 /// local servers, and so sovereign clouds or proxies can be used.
@@ -291,7 +290,7 @@ fn seconds(
 }
 
 /// The default for `WEATHER_TIMEOUT_SECONDS`.
-pub const DEFAULT_WEATHER_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_WEATHER_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[cfg(test)]
 mod tests;

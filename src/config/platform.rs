@@ -30,7 +30,7 @@ pub(super) struct Platform {
 
 impl Platform {
     /// Reads the settings; `get` treats empty values as unset.
-    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         Ok(Self {
             hostname: get(HOSTNAME_VAR).map(|host| host.trim().to_ascii_lowercase()),
             on_azure: get(INSTANCE_ID_VAR).is_some(),

@@ -70,7 +70,7 @@ const CREDENTIAL_VAR: &str = "AzureWebJobsStorage__credential";
 const CLIENT_ID_VAR: &str = "AzureWebJobsStorage__clientId";
 const CONTAINER_VAR: &str = "SNIPPETS_CONTAINER";
 /// The container the Azure Functions MCP extension samples use.
-pub const DEFAULT_CONTAINER: &str = "snippets";
+pub(crate) const DEFAULT_CONTAINER: &str = "snippets";
 
 impl StorageConfig {
     /// Reads the storage settings, given the platform's, already read.

@@ -72,12 +72,10 @@ use rmcp::{
 };
 
 pub use current_user::CurrentUser;
-pub use principal::{
-    AnonymousReason, Caller, IdentityPolicy, MAX_BEARER_TOKEN_BYTES, MAX_PRINCIPAL_HEADER_BYTES,
-    Principal, PrincipalError,
-};
-pub use profile::{GraphProfile, ProfileClient, ProfileError};
-
+pub(crate) use principal::IdentityPolicy;
+pub use principal::{AnonymousReason, Caller, Principal, PrincipalError};
+pub(crate) use profile::ProfileClient;
+pub use profile::{GraphProfile, ProfileError};
 pub use user_id::{InvalidUserId, UserId};
 
 use crate::config::IdentityConfig;
@@ -112,11 +110,6 @@ impl Identity {
         self.inner.policy.caller(parts)
     }
 
-    /// Whether principal headers are believed at all (`WEBSITE_AUTH_ENABLED`).
-    pub fn trusts_principal_headers(&self) -> bool {
-        self.inner.policy.trusts_principal_headers()
-    }
-
     /// The caller's Microsoft Graph profile through the on-behalf-of exchange.
     pub async fn profile(&self, caller: &Caller) -> Result<GraphProfile, ProfileError> {
         self.inner.profiles.profile(caller).await
@@ -124,7 +117,7 @@ impl Identity {
 }
 
 /// A handler that knows the process's [`Identity`], so its tools can take a [`Caller`].
-pub trait HasIdentity {
+pub(crate) trait HasIdentity {
     fn identity(&self) -> &Identity;
 }
 

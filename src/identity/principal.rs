@@ -23,11 +23,11 @@ use crate::{guid, secret::Secret};
 /// principal with a few hundred group and role claims is around 20 KiB (Entra ID
 /// stops listing groups in tokens after 200 and sends an overage claim instead), so
 /// this leaves room for any real one while bounding the work a request can cause.
-pub const MAX_PRINCIPAL_HEADER_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_PRINCIPAL_HEADER_BYTES: usize = 64 * 1024;
 
 /// The largest bearer token kept for the on-behalf-of exchange: 32 KiB. Entra ID access
 /// tokens are a few KiB; a larger `Authorization` value is not one.
-pub const MAX_BEARER_TOKEN_BYTES: usize = 32 * 1024;
+pub(crate) const MAX_BEARER_TOKEN_BYTES: usize = 32 * 1024;
 
 /// The largest `X-MS-CLIENT-PRINCIPAL-NAME` / `-IDP` value used; longer ones are ignored.
 const MAX_PLAIN_HEADER_BYTES: usize = 1024;
@@ -225,7 +225,7 @@ impl fmt::Debug for Principal {
 /// Turns request headers into a [`Caller`], and remembers what it has already logged:
 /// one instance per process (inside [`super::Identity`]).
 #[derive(Debug)]
-pub struct IdentityPolicy {
+pub(crate) struct IdentityPolicy {
     trust_principal_headers: bool,
     ignored_logged: AtomicBool,
     unreadable_logged: [AtomicBool; PrincipalError::COUNT],
@@ -233,7 +233,7 @@ pub struct IdentityPolicy {
 
 impl IdentityPolicy {
     /// `trust_principal_headers` is [`crate::config::IdentityConfig::trust_principal_headers`].
-    pub fn new(trust_principal_headers: bool) -> Self {
+    pub(crate) fn new(trust_principal_headers: bool) -> Self {
         Self {
             trust_principal_headers,
             ignored_logged: AtomicBool::new(false),
@@ -241,13 +241,9 @@ impl IdentityPolicy {
         }
     }
 
-    pub fn trusts_principal_headers(&self) -> bool {
-        self.trust_principal_headers
-    }
-
     /// The caller of a request, from its HTTP parts (`None` outside HTTP, e.g. in-process
     /// tests: anonymous).
-    pub fn caller(&self, parts: Option<&http::request::Parts>) -> Caller {
+    pub(crate) fn caller(&self, parts: Option<&http::request::Parts>) -> Caller {
         match parts {
             Some(parts) => self.caller_from_headers(&parts.headers),
             None if self.trust_principal_headers => Caller::Anonymous(AnonymousReason::NoPrincipal),
@@ -263,7 +259,7 @@ impl IdentityPolicy {
     /// trying to pass as a user); an unreadable principal is a warning the first time
     /// for each [`PrincipalError`] kind and a debug line after that. No line carries a
     /// header value.
-    pub fn caller_from_headers(&self, headers: &HeaderMap) -> Caller {
+    pub(crate) fn caller_from_headers(&self, headers: &HeaderMap) -> Caller {
         if !self.trust_principal_headers {
             if has_principal_headers(headers) && !self.ignored_logged.swap(true, Ordering::Relaxed)
             {

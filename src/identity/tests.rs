@@ -7,7 +7,10 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
-use super::*;
+use super::{
+    principal::{MAX_BEARER_TOKEN_BYTES, MAX_PRINCIPAL_HEADER_BYTES},
+    *,
+};
 
 const OID: &str = "5b5450db-eb26-4c1a-981c-ba1d25f0483d";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";

@@ -36,7 +36,7 @@ use self::{
 pub use self::{
     error::SnippetError,
     model::{Deleted, LIST_LIMIT, Listing, MAX_SNIPPET_BYTES, Page, Saved, Snippet, SnippetInfo},
-    name::{InvalidName, NAME_RULE, SnippetName},
+    name::{InvalidName, SnippetName},
     owner::Owner,
 };
 use crate::config::{SnippetLimits, StorageConfig};

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// The rule, as the model and the README read it.
-pub const NAME_RULE: &str = "1 to 128 characters: letters A-Z a-z, digits, '.', '_' and '-', \
+pub(crate) const NAME_RULE: &str = "1 to 128 characters: letters A-Z a-z, digits, '.', '_' and '-', \
 starting with a letter or digit, with no '..' and not ending in '.'";
 
 const MAX_LEN: usize = 128;
@@ -67,13 +67,13 @@ impl SnippetName {
 
     /// The blob (and file) name: `<name>.json`, as the Azure Functions MCP samples
     /// store snippets, so each can read what the other wrote.
-    pub fn object_name(&self) -> String {
+    pub(crate) fn object_name(&self) -> String {
         format!("{}{OBJECT_SUFFIX}", self.0)
     }
 
     /// Whether some valid name starts with `prefix` (the empty prefix included), so a
     /// listing by a prefix no name can have answers at once, without asking storage.
-    pub fn could_start_with(prefix: &str) -> bool {
+    pub(crate) fn could_start_with(prefix: &str) -> bool {
         prefix.is_empty()
             || (prefix.len() <= MAX_LEN
                 && prefix.starts_with(|c: char| c.is_ascii_alphanumeric())
@@ -84,7 +84,7 @@ impl SnippetName {
     }
 
     /// The snippet name of a blob or file, if it is one this server could have written.
-    pub fn from_object_name(object: &str) -> Option<Self> {
+    pub(crate) fn from_object_name(object: &str) -> Option<Self> {
         Self::parse(object.strip_suffix(OBJECT_SUFFIX)?).ok()
     }
 }

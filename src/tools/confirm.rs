@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use crate::config::{MIN_REQUEST_STATE_KEY_BYTES, RequestStateKey};
 
 /// How long a person has to answer before the question must be asked again.
-pub const ANSWER_WITHIN: Duration = Duration::from_secs(10 * 60);
+pub(super) const ANSWER_WITHIN: Duration = Duration::from_secs(10 * 60);
 
 /// The key of the one question in `inputRequests` and `inputResponses`.
 const QUESTION: &str = "confirm";
@@ -35,7 +35,7 @@ const FIELD: &str = "confirm";
 
 /// Seals and opens confirmation states. Built once; cloning shares the key.
 #[derive(Clone)]
-pub struct Confirmations {
+pub(crate) struct Confirmations {
     codec: RequestStateCodec,
 }
 
@@ -55,7 +55,7 @@ pub enum KeyError {
 
 /// What the person answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     Yes,
     /// Accepted the form with the box unticked.
     No,
@@ -64,7 +64,7 @@ pub enum Answer {
 }
 
 /// A retry, read.
-pub enum Reply<T> {
+pub(crate) enum Reply<T> {
     /// The state opened; the person answered.
     Answered(T, Answer),
     /// The state opened, but the answer is missing: ask again.
@@ -77,7 +77,7 @@ pub enum Reply<T> {
 
 impl Confirmations {
     /// With the shared key, or a random one for this process only.
-    pub fn new(key: &RequestStateKey) -> Result<Self, KeyError> {
+    pub(crate) fn new(key: &RequestStateKey) -> Result<Self, KeyError> {
         let codec = match key {
             RequestStateKey::Shared(secret) => RequestStateCodec::try_new(secret.expose())?,
             RequestStateKey::PerProcess => {
@@ -93,7 +93,7 @@ impl Confirmations {
     /// (input-required results exist there only, and rmcp refuses to send one to an
     /// older client) and declares form elicitation. Everyone else keeps the answer a
     /// tool gave before confirmations existed.
-    pub fn can_ask(context: &RequestContext<RoleServer>) -> bool {
+    pub(crate) fn can_ask(context: &RequestContext<RoleServer>) -> bool {
         let recent = context
             .protocol_version()
             .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
@@ -107,7 +107,7 @@ impl Confirmations {
 
     /// The input-required result that asks `question`, with `facts` (what the person
     /// is shown) sealed and bound to `call`.
-    pub fn ask<T: Serialize>(
+    pub(crate) fn ask<T: Serialize>(
         &self,
         question: String,
         facts: &T,
@@ -138,7 +138,7 @@ impl Confirmations {
     /// Reads a retry of the call `call`: opens `state` and reads the answer among
     /// `responses`, both untrusted. An answer that is not an elicitation result is
     /// the client's error.
-    pub fn read<T: DeserializeOwned>(
+    pub(crate) fn read<T: DeserializeOwned>(
         &self,
         state: &str,
         responses: Option<&InputResponses>,
@@ -189,7 +189,7 @@ impl Confirmations {
 
 /// The bytes a state is bound to: which tool, whose collection, which snippet, and
 /// for a save the text itself.
-pub fn call_binding(tool: &str, collection: &str, name: &str, text: &[u8]) -> Vec<u8> {
+pub(super) fn call_binding(tool: &str, collection: &str, name: &str, text: &[u8]) -> Vec<u8> {
     let mut bytes = format!("{tool}\n{collection}\n{name}\n").into_bytes();
     bytes.extend_from_slice(text);
     bytes

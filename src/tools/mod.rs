@@ -10,7 +10,7 @@
 //! family is a new file whose router joins [`Tools::router`].
 
 mod confirm;
-pub use confirm::{Confirmations, KeyError};
+pub(crate) use confirm::{Confirmations, KeyError};
 mod identity;
 mod portable_schema;
 mod snippets;
@@ -33,7 +33,7 @@ use crate::{
 /// What the tools work with: the domain services, built once at start-up and shared
 /// by every request (cloning is a few `Arc` increments).
 #[derive(Clone)]
-pub struct Tools {
+pub(crate) struct Tools {
     pub weather: Arc<Weather>,
     /// The caller's snippets.
     pub snippets: SnippetAccess,
@@ -46,7 +46,7 @@ pub struct Tools {
 impl Tools {
     /// Every tool, to be built once and kept by the handler, with schemas every JSON
     /// Schema validator reads alike ([`portable_schema`]).
-    pub fn router() -> ToolRouter<Self> {
+    pub(crate) fn router() -> ToolRouter<Self> {
         let mut router = Self::weather_tools() + Self::snippet_tools() + Self::identity_tools();
         for route in router.map.values_mut() {
             portable_schema::make_portable(&mut route.attr);

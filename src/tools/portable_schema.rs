@@ -38,7 +38,7 @@ const JSON_SCHEMA_FORMATS: &[&str] = &[
 const DATA_KEYWORDS: &[&str] = &["const", "default", "enum", "examples"];
 
 /// Rewrites `tool`'s input and output schemas in place.
-pub fn make_portable(tool: &mut Tool) {
+pub(super) fn make_portable(tool: &mut Tool) {
     rewrite(std::sync::Arc::make_mut(&mut tool.input_schema));
     if let Some(output) = tool.output_schema.as_mut() {
         rewrite(std::sync::Arc::make_mut(output));

@@ -7,7 +7,7 @@ use super::error::WeatherError;
 
 /// A valid alert area: its code and its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Area {
+pub(super) struct Area {
     pub code: &'static str,
     pub name: &'static str,
 }
@@ -105,7 +105,7 @@ const MARINE_AREAS: [(&str, &str); 15] = [
 ];
 
 /// Looks up a code in any case, ignoring surrounding spaces.
-pub fn parse_area(input: &str) -> Result<Area, WeatherError> {
+pub(super) fn parse_area(input: &str) -> Result<Area, WeatherError> {
     let code = input.trim().to_ascii_uppercase();
     STATES_AND_TERRITORIES
         .iter()

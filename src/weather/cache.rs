@@ -18,7 +18,7 @@ pub(crate) struct TtlCache<V> {
 }
 
 impl<V: Clone> TtlCache<V> {
-    pub fn new(capacity: usize) -> Self {
+    pub(super) fn new(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
             capacity,
@@ -26,7 +26,7 @@ impl<V: Clone> TtlCache<V> {
     }
 
     /// The value for `key` if it has not expired.
-    pub fn get(&self, key: &str) -> Option<V> {
+    pub(super) fn get(&self, key: &str) -> Option<V> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         match entries.get(key) {
@@ -41,7 +41,7 @@ impl<V: Clone> TtlCache<V> {
 
     /// Keeps `value` for `ttl`. When full, expired entries go first, then the entry
     /// closest to expiring.
-    pub fn insert(&self, key: String, value: V, ttl: Duration) {
+    pub(super) fn insert(&self, key: String, value: V, ttl: Duration) {
         if self.capacity == 0 {
             return;
         }

@@ -5,7 +5,7 @@ use std::fmt;
 
 /// The upstream API a request went to, named the way a user would recognise it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
+pub(crate) enum Service {
     Nws,
     Geocoding,
     Forecast,
@@ -22,7 +22,7 @@ impl fmt::Display for Service {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum WeatherError {
+pub(crate) enum WeatherError {
     /// An argument the schema cannot express precisely (a range, an empty string).
     #[error("Invalid argument `{name}`: {reason}")]
     InvalidArgument { name: &'static str, reason: String },

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::model::{AlertList, CurrentWeather, Forecast};
 
 impl AlertList {
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let area = format!("{} ({})", self.area_name, self.area_code);
         if self.alerts.is_empty() {
             return format!(
@@ -58,7 +58,7 @@ impl AlertList {
 }
 
 impl Forecast {
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let place = match &self.location {
             Some(location) => format!("near {location} ({}, {})", self.latitude, self.longitude),
             None => format!("{}, {}", self.latitude, self.longitude),
@@ -96,7 +96,7 @@ impl Forecast {
 }
 
 impl CurrentWeather {
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let place = &self.place;
         let mut text = format!(
             "Current weather in {} ({}, {}): {}",

@@ -23,25 +23,24 @@ use std::sync::Arc;
 
 use url::Url;
 
-pub use areas::{Area, parse_area};
-pub use error::{Service, WeatherError};
-pub use model::{Alert, AlertList, CurrentWeather, Forecast, ForecastPeriod, Place};
-pub use nws::Nws;
-pub use open_meteo::OpenMeteo;
-pub use upstream::RetryPolicy;
+pub(crate) use error::WeatherError;
+pub(crate) use model::{AlertList, CurrentWeather, Forecast};
+pub(crate) use nws::Nws;
+pub(crate) use open_meteo::OpenMeteo;
+pub(crate) use upstream::RetryPolicy;
 
 use crate::config::WeatherConfig;
 
 /// The weather APIs, sharing one HTTP client and retry policy.
 #[derive(Debug)]
-pub struct Weather {
+pub(crate) struct Weather {
     pub nws: Nws,
     pub open_meteo: OpenMeteo,
 }
 
 impl Weather {
     /// Cheap and infallible: nothing is connected or loaded until first use.
-    pub fn new(config: WeatherConfig) -> Self {
+    pub(crate) fn new(config: WeatherConfig) -> Self {
         let policy = RetryPolicy::with_deadline(config.timeout);
         let upstream = Arc::new(upstream::Upstream::new(policy, config.user_agent));
         Self {

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// Active weather alerts for one area.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AlertList {
+pub(crate) struct AlertList {
     /// The two-letter area code asked for, upper-case.
     pub area_code: String,
     /// The area's name, e.g. "Washington".
@@ -24,7 +24,7 @@ pub struct AlertList {
 /// One active alert (watch, warning, advisory or statement).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Alert {
+pub(crate) struct Alert {
     /// The kind of alert, e.g. "Winter Storm Warning".
     pub event: String,
     /// The affected areas, e.g. "Moses Lake Area; Upper Columbia Basin".
@@ -50,7 +50,7 @@ pub struct Alert {
 /// A US forecast for a point, in periods of about 12 hours (day and night).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Forecast {
+pub(crate) struct Forecast {
     /// The latitude as sent to NWS (at most 4 decimals).
     pub latitude: f64,
     /// The longitude as sent to NWS (at most 4 decimals).
@@ -68,7 +68,7 @@ pub struct Forecast {
 /// One forecast period, e.g. "Tonight" or "Wednesday".
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ForecastPeriod {
+pub(crate) struct ForecastPeriod {
     pub name: String,
     /// ISO 8601 with the point's UTC offset.
     pub start_time: String,
@@ -93,7 +93,7 @@ pub struct ForecastPeriod {
 /// Current conditions at a place found by name.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CurrentWeather {
+pub(crate) struct CurrentWeather {
     pub place: Place,
     /// Plain-language condition from the WMO weather code, e.g. "Moderate rain".
     pub condition: String,
@@ -118,7 +118,7 @@ pub struct CurrentWeather {
 /// A place resolved from the name asked for.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Place {
+pub(crate) struct Place {
     pub name: String,
     /// First-level administrative area (state, region), when known.
     pub admin_area: Option<String>,
@@ -131,7 +131,7 @@ pub struct Place {
 
 impl Place {
     /// "Berlin, Land Berlin, Germany": the parts that are known, deduplicated.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         let mut parts: Vec<&str> = vec![&self.name];
         for part in [&self.admin_area, &self.country].into_iter().flatten() {
             if !part.is_empty() && !parts.contains(&part.as_str()) {

@@ -29,7 +29,7 @@ const POINTS_CACHE_CAPACITY: usize = 1024;
 
 /// The National Weather Service API client.
 #[derive(Debug)]
-pub struct Nws {
+pub(crate) struct Nws {
     upstream: Arc<Upstream>,
     base: Url,
     /// `/points` answers by point: a forecast's grid cell rarely changes.
@@ -38,7 +38,7 @@ pub struct Nws {
 
 /// Formats a coordinate as NWS wants it: at most 4 decimals and no trailing zeros
 /// (`39.7456`, `35.5`, `-95`). Anything else is answered with a 301.
-pub fn format_coordinate(value: f64) -> String {
+pub(super) fn format_coordinate(value: f64) -> String {
     let text = format!("{value:.4}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" {
@@ -49,7 +49,7 @@ pub fn format_coordinate(value: f64) -> String {
 }
 
 /// Checks a coordinate's range, naming the argument in the error.
-pub fn check_range(name: &'static str, value: f64, limit: f64) -> Result<f64, WeatherError> {
+pub(super) fn check_range(name: &'static str, value: f64, limit: f64) -> Result<f64, WeatherError> {
     if value.is_finite() && (-limit..=limit).contains(&value) {
         Ok(value)
     } else {
@@ -70,7 +70,7 @@ impl Nws {
     }
 
     /// Active alerts for a state, territory or marine area code (any case).
-    pub async fn alerts(&self, area: &str) -> Result<AlertList, WeatherError> {
+    pub(crate) async fn alerts(&self, area: &str) -> Result<AlertList, WeatherError> {
         let area = parse_area(area)?;
         let mut url = endpoint(&self.base, "alerts/active");
         url.query_pairs_mut().append_pair("area", area.code);
@@ -91,7 +91,11 @@ impl Nws {
     }
 
     /// The forecast for a US point, in periods of about 12 hours.
-    pub async fn forecast(&self, latitude: f64, longitude: f64) -> Result<Forecast, WeatherError> {
+    pub(crate) async fn forecast(
+        &self,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Forecast, WeatherError> {
         let (lat, lon, point) = self.point(latitude, longitude).await?;
         let url = endpoint(&self.base, &point.forecast_path);
         let response: ForecastResponse = self.get(&url).await?.body;
@@ -99,7 +103,7 @@ impl Nws {
     }
 
     /// The hour-by-hour forecast for a US point, for the next `hours` hours.
-    pub async fn hourly_forecast(
+    pub(crate) async fn hourly_forecast(
         &self,
         latitude: f64,
         longitude: f64,

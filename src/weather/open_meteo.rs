@@ -21,7 +21,7 @@ const CURRENT_VARIABLES: &str =
 
 /// The Open-Meteo client: its geocoding and forecast APIs.
 #[derive(Debug)]
-pub struct OpenMeteo {
+pub(crate) struct OpenMeteo {
     upstream: Arc<Upstream>,
     geocoding: Url,
     forecast: Url,
@@ -37,7 +37,7 @@ impl OpenMeteo {
     }
 
     /// Current conditions anywhere, by place name.
-    pub async fn current(&self, location: &str) -> Result<CurrentWeather, WeatherError> {
+    pub(crate) async fn current(&self, location: &str) -> Result<CurrentWeather, WeatherError> {
         let query = location.trim();
         if query.is_empty() {
             return Err(WeatherError::InvalidArgument {
@@ -117,7 +117,7 @@ impl OpenMeteo {
 
 /// Plain-language text for a WMO weather interpretation code (WMO 4677, as
 /// Open-Meteo documents it).
-pub fn wmo_condition(code: u16) -> &'static str {
+pub(super) fn wmo_condition(code: u16) -> &'static str {
     match code {
         0 => "Clear sky",
         1 => "Mainly clear",
@@ -152,7 +152,7 @@ pub fn wmo_condition(code: u16) -> &'static str {
 }
 
 /// The 16-point compass direction nearest to `degrees` (0 = N, 90 = E).
-pub fn compass_point(degrees: f64) -> &'static str {
+pub(super) fn compass_point(degrees: f64) -> &'static str {
     const POINTS: [&str; 16] = [
         "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW",
         "NW", "NNW",
@@ -162,7 +162,7 @@ pub fn compass_point(degrees: f64) -> &'static str {
 }
 
 /// °C to °F, rounded to one decimal like the input.
-pub fn celsius_to_fahrenheit(celsius: f64) -> f64 {
+pub(super) fn celsius_to_fahrenheit(celsius: f64) -> f64 {
     ((celsius * 9.0 / 5.0 + 32.0) * 10.0).round() / 10.0
 }
 

@@ -18,7 +18,7 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How hard to try before telling the user an upstream is down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     /// Total time for one call, retries and waits included.
     pub deadline: Duration,
     /// Attempts per upstream request, the first included.
@@ -33,7 +33,7 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// Four attempts, 250 ms then 500 ms then 1 s apart, each at most 10 s, all within
     /// `deadline`.
-    pub fn with_deadline(deadline: Duration) -> Self {
+    pub(crate) fn with_deadline(deadline: Duration) -> Self {
         Self {
             deadline,
             max_attempts: 4,
@@ -71,7 +71,7 @@ pub(crate) struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(policy: RetryPolicy, user_agent: String) -> Self {
+    pub(super) fn new(policy: RetryPolicy, user_agent: String) -> Self {
         let options = ClientOptions {
             follow_redirects: true,
             timeout: Some(policy.attempt_timeout),
@@ -92,7 +92,7 @@ impl Upstream {
     /// GETs `url` and parses its JSON body, retrying timeouts, connection failures,
     /// 429 and 5xx answers with backoff until the policy's attempts or deadline run
     /// out. Other 4xx answers come back at once as [`WeatherError::Rejected`].
-    pub async fn get_json<T: DeserializeOwned>(
+    pub(super) async fn get_json<T: DeserializeOwned>(
         &self,
         service: Service,
         url: &Url,

@@ -10,30 +10,30 @@ use rmcp::model::{MetaObject, ReadResourceResult, Resource, ResourceContents};
 use serde_json::json;
 
 /// The extension identifier declared in the server capabilities.
-pub const EXTENSION_ID: &str = "io.modelcontextprotocol/ui";
+pub(crate) const EXTENSION_ID: &str = "io.modelcontextprotocol/ui";
 
 /// The only MIME type MCP Apps defines for HTML views.
-pub const MIME_TYPE: &str = "text/html;profile=mcp-app";
+pub(crate) const MIME_TYPE: &str = "text/html;profile=mcp-app";
 
 /// The widget's resource URI, as Microsoft's Azure Functions MCP Apps samples name it.
-pub const WEATHER_URI: &str = "ui://weather/index.html";
+pub(crate) const WEATHER_URI: &str = "ui://weather/index.html";
 
 const WEATHER_HTML: &str = include_str!("weather.html");
 
 /// The settings of the extension capability: the MIME types this server serves.
-pub fn capability() -> serde_json::Map<String, serde_json::Value> {
+pub(crate) fn capability() -> serde_json::Map<String, serde_json::Value> {
     let mut settings = serde_json::Map::new();
     settings.insert("mimeTypes".to_owned(), json!([MIME_TYPE]));
     settings
 }
 
 /// `_meta` for `get_weather`: hosts render its results with the widget.
-pub fn weather_tool_meta() -> MetaObject {
+pub(crate) fn weather_tool_meta() -> MetaObject {
     meta(json!({"resourceUri": WEATHER_URI}))
 }
 
 /// Every resource this server lists: the widget.
-pub fn resources() -> Vec<Resource> {
+pub(crate) fn resources() -> Vec<Resource> {
     vec![
         Resource::new(WEATHER_URI, "Weather Widget")
             .with_description("Interactive weather display for MCP Apps")
@@ -43,7 +43,7 @@ pub fn resources() -> Vec<Resource> {
 }
 
 /// The contents of `uri`, or `None` when no resource has that URI.
-pub fn read(uri: &str) -> Option<ReadResourceResult> {
+pub(crate) fn read(uri: &str) -> Option<ReadResourceResult> {
     (uri == WEATHER_URI).then(|| {
         ReadResourceResult::new(vec![
             ResourceContents::text(WEATHER_HTML, WEATHER_URI)

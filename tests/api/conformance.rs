@@ -31,7 +31,7 @@ use serde_json::Value;
 
 use crate::helpers::{Handler, ServedHandler, mcp_client, npm_tool, repo_root, run_bounded};
 
-pub use fixtures::{Fixtures, PNG};
+pub(crate) use fixtures::{Fixtures, PNG};
 
 /// The suite's active release (0.1.16) and its 0.2 pre-release, which adds the
 /// 2026-07-28 revision (installed under the npm alias `conformance-next`).
@@ -41,7 +41,7 @@ const SUITE_NEXT: &str = "conformance-next/dist/index.js";
 /// Every server scenario 0.2.0-alpha.12 has for 2026-07-28
 /// (`conformance list --server --spec-version 2026-07-28`). `--suite all` is needed to
 /// run them: the default `active` suite leaves out the 20 written for the draft.
-pub const SCENARIOS_2026_07_28: &[&str] = &[
+pub(crate) const SCENARIOS_2026_07_28: &[&str] = &[
     "server-stateless",
     "completion-complete",
     "tools-list",

@@ -13,10 +13,10 @@
 /// `generic_checks(root)`, which runs them all.
 macro_rules! generic_checks {
     ($($(#[$meta:meta])* fn $name:ident($root:ident: &Path) $body:block)*) => {
-        $($(#[$meta])* pub fn $name($root: &Path) $body)*
+        $($(#[$meta])* pub(crate) fn $name($root: &Path) $body)*
 
         /// Every check of this module that holds for any app, over the files under `root`.
-        pub fn generic_checks(root: &Path) {
+        pub(crate) fn generic_checks(root: &Path) {
             $($name(root);)*
         }
 
@@ -30,7 +30,7 @@ macro_rules! generic_checks {
     };
 }
 
-pub mod infra;
+pub(crate) mod infra;
 
 use std::{collections::BTreeSet, fs, io::Read, os::unix::fs::PermissionsExt, path::Path};
 
@@ -40,16 +40,16 @@ use yaml_rust2::{Yaml, YamlLoader};
 use crate::helpers::{Handler, handler_path, mcp_client, repo_root};
 
 /// The deployment package: `azure.yaml`'s `dist`, written by `scripts/package.sh`.
-pub const PACKAGE: &str = "build/mcp-app.zip";
+pub(crate) const PACKAGE: &str = "build/mcp-app.zip";
 
-pub fn read_json(root: &Path, name: &str) -> Value {
+pub(crate) fn read_json(root: &Path, name: &str) -> Value {
     let text = fs::read_to_string(root.join(name)).unwrap();
     serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{name} is not plain JSON (no comments): {e}"))
 }
 
 /// The binary's path inside the package: what host.json tells the Functions host to start.
-pub fn host_executable(root: &Path) -> String {
+pub(crate) fn host_executable(root: &Path) -> String {
     read_json(root, "host.json")["customHandler"]["description"]["defaultExecutablePath"]
         .as_str()
         .unwrap()
@@ -119,7 +119,7 @@ fn the_package_holds_host_json_and_the_binary_it_names_with_mode_0755() {
 
 /// The package of the app at `root` holds host.json (as it is at `root`) and, at the path
 /// host.json names, a static x86_64 Linux binary stored with mode 0755, and nothing else.
-pub fn check_package(root: &Path, archive: &mut zip::ZipArchive<fs::File>) {
+pub(crate) fn check_package(root: &Path, archive: &mut zip::ZipArchive<fs::File>) {
     let executable = host_executable(root);
     let names: BTreeSet<String> = archive.file_names().map(|n| n.unwrap().into()).collect();
     assert_eq!(
@@ -231,7 +231,7 @@ fn load_yaml(root: &Path, name: &str) -> Yaml {
 }
 
 /// The azure.yaml name of the one service, as the Bicep's `azd-service-name` tag must say.
-pub fn azd_service_name(root: &Path) -> String {
+pub(crate) fn azd_service_name(root: &Path) -> String {
     let yaml = load_yaml(root, "azure.yaml");
     let services = yaml["services"].as_hash().expect("azure.yaml has services");
     assert_eq!(services.len(), 1, "one service: the MCP server");

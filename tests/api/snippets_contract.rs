@@ -13,7 +13,7 @@ use crate::helpers::Azurite;
 
 /// Names that must be refused: traversal, a separator, an encoded traversal, a hidden
 /// file, a trailing dot, and one character too many.
-pub fn invalid_names() -> Vec<String> {
+pub(crate) fn invalid_names() -> Vec<String> {
     ["../x", "a/b", "%2e%2e", ".hidden", "trailing."]
         .map(str::to_owned)
         .into_iter()
@@ -21,7 +21,7 @@ pub fn invalid_names() -> Vec<String> {
         .collect()
 }
 
-pub fn snippets_with(vars: &[(&str, &str)]) -> Snippets {
+pub(crate) fn snippets_with(vars: &[(&str, &str)]) -> Snippets {
     let vars: HashMap<&str, &str> = vars.iter().copied().collect();
     let config = Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())).unwrap();
     Snippets::new(config.storage, config.snippet_limits)

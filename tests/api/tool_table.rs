@@ -13,14 +13,14 @@ use serde_json::{Value, json};
 use crate::helpers::{Handler, TestApp, Upstreams, mcp_client};
 
 /// One valid call: the tool and arguments it must accept without `isError`.
-pub struct ToolCall {
+pub(crate) struct ToolCall {
     pub tool: &'static str,
     pub arguments: Value,
 }
 
 /// Every tool with valid arguments, one row per tool, in an order that works on one
 /// server: the snippet is saved before it is read, listed and deleted.
-pub fn valid_calls() -> Vec<ToolCall> {
+pub(crate) fn valid_calls() -> Vec<ToolCall> {
     let row = |tool, arguments| ToolCall { tool, arguments };
     vec![
         row("get_alerts", json!({"state": "WA"})),
@@ -46,7 +46,7 @@ pub fn valid_calls() -> Vec<ToolCall> {
 
 /// The server settings the table's calls need, and whatever serves them (local
 /// upstream stand-ins), kept alive as long as this value.
-pub struct ToolEnv {
+pub(crate) struct ToolEnv {
     vars: Vec<(String, String)>,
     _stand_ins: Vec<Box<dyn Any + Send>>,
 }
@@ -55,7 +55,7 @@ impl ToolEnv {
     /// Starts the stand-ins the tools need and collects the matching settings: local
     /// NWS and Open-Meteo servers answering recorded bodies. Snippets go to the
     /// default directory under the handler's own temporary working directory.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let upstreams = Upstreams::start().await;
         upstreams.mount_happy_paths().await;
         Self::with(upstreams)
@@ -63,7 +63,7 @@ impl ToolEnv {
 
     /// Like [`ToolEnv::start`], with upstreams the caller has set up (e.g. the happy
     /// paths plus an unknown place).
-    pub fn with(upstreams: Upstreams) -> Self {
+    pub(crate) fn with(upstreams: Upstreams) -> Self {
         Self {
             vars: upstreams
                 .vars()
@@ -75,7 +75,7 @@ impl ToolEnv {
     }
 
     /// The real binary with these settings plus `extra`.
-    pub fn handler(&self, extra: &[(&str, &str)]) -> Handler {
+    pub(crate) fn handler(&self, extra: &[(&str, &str)]) -> Handler {
         let mut vars: Vec<(&str, &str)> = self
             .vars
             .iter()
@@ -88,7 +88,7 @@ impl ToolEnv {
 
 /// The table as `TOOL JSON_ARGS` pairs, the command line of tests/npm/client.mjs
 /// and tests/python/client.py.
-pub fn call_args() -> Vec<String> {
+pub(crate) fn call_args() -> Vec<String> {
     valid_calls()
         .into_iter()
         .flat_map(|c| [c.tool.to_owned(), c.arguments.to_string()])
@@ -96,7 +96,7 @@ pub fn call_args() -> Vec<String> {
 }
 
 /// Asserts a client's report holds one successful result per table row, in order.
-pub fn assert_all_calls_succeeded(report: &Value) {
+pub(crate) fn assert_all_calls_succeeded(report: &Value) {
     let calls = report["calls"].as_array().expect("calls in the report");
     let table = valid_calls();
     assert_eq!(calls.len(), table.len(), "{report}");

@@ -17,8 +17,8 @@ use crate::{
     tool_table::ToolEnv,
 };
 
-pub const URI: &str = "ui://weather/index.html";
-pub const MIME: &str = "text/html;profile=mcp-app";
+pub(crate) const URI: &str = "ui://weather/index.html";
+pub(crate) const MIME: &str = "text/html;profile=mcp-app";
 
 async fn rpc(app: &TestApp, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});

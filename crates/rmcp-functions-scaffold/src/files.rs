@@ -5,7 +5,7 @@
 use std::{fs, io::ErrorKind, os::unix::fs::PermissionsExt, path::Path};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Wrote,
     Overwrote,
     /// It exists and says the same already.
@@ -15,14 +15,19 @@ pub enum Outcome {
 }
 
 /// One file and what became of it.
-pub struct Written {
+pub(crate) struct Written {
     /// Relative to the crate, with `/`.
     pub path: String,
     pub outcome: Outcome,
 }
 
 /// Writes `contents` to `dir/path` unless a different file is there and `force` is off.
-pub fn write(dir: &Path, path: &str, contents: &str, force: bool) -> Result<Written, String> {
+pub(crate) fn write(
+    dir: &Path,
+    path: &str,
+    contents: &str,
+    force: bool,
+) -> Result<Written, String> {
     let target = dir.join(path);
     let outcome = match fs::read_to_string(&target) {
         Ok(existing) if existing == contents => Outcome::Unchanged,
@@ -55,7 +60,7 @@ fn write_file(target: &Path, contents: &str) -> Result<(), String> {
 }
 
 /// Replaces src/main.rs, which the caller found to be `cargo new`'s "Hello, world!".
-pub fn replace_hello_world(dir: &Path, starter: &str) -> Result<Written, String> {
+pub(crate) fn replace_hello_world(dir: &Path, starter: &str) -> Result<Written, String> {
     write(dir, "src/main.rs", starter, true).map(|mut written| {
         if written.outcome == Outcome::Overwrote {
             written.outcome = Outcome::Wrote;
@@ -66,7 +71,7 @@ pub fn replace_hello_world(dir: &Path, starter: &str) -> Result<Written, String>
 
 /// Appends to `dir/.gitignore` each of `lines` it does not ignore yet (`/build`, `build`,
 /// `build/` and `/build/` count as the same); returns those appended.
-pub fn append_gitignore(
+pub(crate) fn append_gitignore(
     dir: &Path,
     lines: &'static [&'static str],
 ) -> Result<Vec<&'static str>, String> {

@@ -22,9 +22,13 @@ const RMCP_FEATURES: &[&str] = &[
 ];
 
 /// What was added, for the report: dependency names and `[profile.release]`.
-pub type Added = Vec<String>;
+pub(crate) type Added = Vec<String>;
 
-pub fn add_dependencies(path: &Path, checkout: &Checkout, starter: bool) -> Result<Added, String> {
+pub(crate) fn add_dependencies(
+    path: &Path,
+    checkout: &Checkout,
+    starter: bool,
+) -> Result<Added, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut manifest: DocumentMut = text
         .parse()

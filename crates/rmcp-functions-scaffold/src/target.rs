@@ -11,7 +11,7 @@ use serde_json::Value;
 /// What `cargo new` writes as src/main.rs: a crate with it has no server yet.
 const HELLO_WORLD: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
 
-pub struct Crate {
+pub(crate) struct Crate {
     /// The crate's directory (canonical): where its Cargo.toml is.
     pub dir: PathBuf,
     pub package: String,
@@ -24,7 +24,7 @@ pub struct Crate {
 impl Crate {
     /// Reads the crate at `path` with `cargo metadata` (no dependencies resolved, so
     /// nothing is downloaded). `bin` chooses among several binaries.
-    pub fn inspect(path: &Path, bin: Option<&str>) -> Result<Self, String> {
+    pub(crate) fn inspect(path: &Path, bin: Option<&str>) -> Result<Self, String> {
         let dir = path
             .canonicalize()
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -101,7 +101,7 @@ impl Crate {
 
     /// Whether src/main.rs is the crate's own: neither what `cargo new` wrote nor the
     /// `starter` an earlier run wrote in its place.
-    pub fn has_own_main(&self, starter: &str) -> Result<bool, String> {
+    pub(crate) fn has_own_main(&self, starter: &str) -> Result<bool, String> {
         let main = self.dir.join("src/main.rs");
         match std::fs::read_to_string(&main) {
             Ok(text) => Ok(text != HELLO_WORLD && text != starter),

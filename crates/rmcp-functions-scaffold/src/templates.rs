@@ -79,29 +79,29 @@ const PARAMETERS_JSON: &str = include_str!("../../../infra/main.parameters.json"
 const APP_BICEP: &str = include_str!("../templates/app.bicep");
 
 /// The starter server: src/main.rs of a crate fresh from `cargo new`.
-pub const STARTER: &str = include_str!("../examples/starter.rs");
+pub(crate) const STARTER: &str = include_str!("../examples/starter.rs");
 
 /// What a crate with a `main` of its own puts there to be hosted.
-pub const MAIN_LINES: &str = "    #[tokio::main]
+pub(crate) const MAIN_LINES: &str = "    #[tokio::main]
     async fn main() -> std::process::ExitCode {
         rmcp_functions::run(MyServer::new()).await
     }";
 
 /// What the deployment adds to a crate that git should not see: the deployment zip, the
 /// build outputs, and azd's environments (which hold the deployment's values).
-pub const GITIGNORE_LINES: &[&str] = &["/target", "/build", "/.azure"];
+pub(crate) const GITIGNORE_LINES: &[&str] = &["/target", "/build", "/.azure"];
 
 /// Our binary's name, where our files give it.
 const OUR_BINARY: &str = "handler";
 
 /// This repository's checkout, which the crate's dependency and smoke check point to.
-pub struct Checkout {
+pub(crate) struct Checkout {
     pub root: PathBuf,
 }
 
 impl Checkout {
     /// The checkout this scaffold was built from.
-    pub fn locate() -> Result<Self, String> {
+    pub(crate) fn locate() -> Result<Self, String> {
         let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
         let root = crate_dir.join("../..").canonicalize().map_err(|e| {
             format!(
@@ -118,17 +118,17 @@ impl Checkout {
         Ok(Self { root })
     }
 
-    pub fn hosting_crate(&self) -> PathBuf {
+    pub(crate) fn hosting_crate(&self) -> PathBuf {
         self.root.join("crates/rmcp-functions")
     }
 
-    pub fn smoke_crate(&self) -> PathBuf {
+    pub(crate) fn smoke_crate(&self) -> PathBuf {
         self.root.join("crates/rmcp-functions-smoke")
     }
 }
 
 /// Every deployment file for `krate`: (path in the crate, contents).
-pub fn deployment_files(
+pub(crate) fn deployment_files(
     krate: &Crate,
     checkout: &Checkout,
 ) -> Result<Vec<(String, String)>, String> {

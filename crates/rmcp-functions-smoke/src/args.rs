@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 usage: rmcp-functions-smoke <url> [options]
 
 Checks a deployed MCP server step by step and stops at the first failure with a
@@ -38,14 +38,14 @@ none), 1 at the first failed step, 2 for a bad command line.
 ";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthMode {
+pub(crate) enum AuthMode {
     None,
     Key,
     Entra,
 }
 
 impl AuthMode {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::None => "none",
             Self::Key => "key",
@@ -55,7 +55,7 @@ impl AuthMode {
 }
 
 #[derive(Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// The base URL, without a trailing `/mcp` or `/`.
     pub base: Url,
     pub auth: AuthMode,
@@ -71,13 +71,13 @@ pub struct Args {
 }
 
 /// Why the command line was not accepted.
-pub enum Usage {
+pub(crate) enum Usage {
     Help,
     Invalid(String),
 }
 
 impl Args {
-    pub fn parse(mut words: impl Iterator<Item = String>) -> Result<Self, Usage> {
+    pub(crate) fn parse(mut words: impl Iterator<Item = String>) -> Result<Self, Usage> {
         let mut url = None;
         let mut args = Self {
             base: Url::parse("http://127.0.0.1/").map_err(|e| Usage::Invalid(e.to_string()))?,

@@ -10,14 +10,14 @@ use crate::{args::Args, credentials::Credential};
 
 /// The revision this check speaks. Elicitation is not declared, so no tool can ask for
 /// a confirmation (`delete_snippet` in the round trip would).
-pub const PROTOCOL_VERSION: &str = "2025-11-25";
+pub(crate) const PROTOCOL_VERSION: &str = "2025-11-25";
 const ACCEPT: &str = "application/json, text/event-stream";
 /// How the check names itself, as `clientInfo` and as its user agent.
 const CLIENT_NAME: &str = env!("CARGO_PKG_NAME");
 const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The `initialize` request's params: this client, without capabilities.
-pub fn initialize_params() -> Value {
+pub(crate) fn initialize_params() -> Value {
     json!({
         "protocolVersion": PROTOCOL_VERSION,
         "capabilities": {},
@@ -26,19 +26,19 @@ pub fn initialize_params() -> Value {
 }
 
 /// An HTTP answer, read whole.
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
 }
 
 impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The start of the body on one line, for a diagnosis.
-    pub fn excerpt(&self) -> String {
+    pub(crate) fn excerpt(&self) -> String {
         let text = self.body.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut excerpt: String = text.chars().take(200).collect();
         if excerpt.len() < text.len() {
@@ -53,7 +53,7 @@ impl Answer {
 }
 
 /// A request that got no HTTP answer.
-pub enum SendError {
+pub(crate) enum SendError {
     Timeout,
     Failed(String),
 }
@@ -67,13 +67,13 @@ impl fmt::Display for SendError {
     }
 }
 
-pub struct Http {
+pub(crate) struct Http {
     client: reqwest::Client,
     credential: Option<Credential>,
 }
 
 impl Http {
-    pub fn new(args: &Args, credential: Option<Credential>) -> Result<Self, String> {
+    pub(crate) fn new(args: &Args, credential: Option<Credential>) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(args.timeout)
             .connect_timeout(args.timeout)
@@ -85,16 +85,16 @@ impl Http {
         Ok(Self { client, credential })
     }
 
-    pub fn credential(&self) -> Option<&Credential> {
+    pub(crate) fn credential(&self) -> Option<&Credential> {
         self.credential.as_ref()
     }
 
-    pub async fn get(&self, url: &str, authenticated: bool) -> Result<Answer, SendError> {
+    pub(crate) async fn get(&self, url: &str, authenticated: bool) -> Result<Answer, SendError> {
         self.send(self.client.get(url), authenticated).await
     }
 
     /// POSTs a JSON-RPC message as a streamable HTTP client does.
-    pub async fn post_mcp(
+    pub(crate) async fn post_mcp(
         &self,
         url: &str,
         message: &Value,
@@ -150,7 +150,7 @@ fn send_error(error: reqwest::Error) -> SendError {
 }
 
 /// Why an MCP request failed.
-pub enum McpError {
+pub(crate) enum McpError {
     /// No HTTP answer.
     Send(SendError),
     /// An HTTP answer other than 200.
@@ -163,7 +163,7 @@ pub enum McpError {
 
 /// A stateless MCP session: nothing is kept between requests but the negotiated
 /// protocol revision, sent in `MCP-Protocol-Version` after `initialize`.
-pub struct Mcp<'a> {
+pub(crate) struct Mcp<'a> {
     http: &'a Http,
     url: String,
     version: Option<String>,
@@ -171,7 +171,7 @@ pub struct Mcp<'a> {
 }
 
 impl<'a> Mcp<'a> {
-    pub fn new(http: &'a Http, url: String) -> Self {
+    pub(crate) fn new(http: &'a Http, url: String) -> Self {
         Self {
             http,
             url,
@@ -181,7 +181,7 @@ impl<'a> Mcp<'a> {
     }
 
     /// `initialize`; returns its result (serverInfo, protocolVersion, capabilities).
-    pub async fn initialize(&mut self) -> Result<Value, McpError> {
+    pub(crate) async fn initialize(&mut self) -> Result<Value, McpError> {
         let result = self.request("initialize", initialize_params()).await?;
         let version = result["protocolVersion"]
             .as_str()
@@ -200,11 +200,11 @@ impl<'a> Mcp<'a> {
         Ok(result)
     }
 
-    pub fn version(&self) -> &str {
+    pub(crate) fn version(&self) -> &str {
         self.version.as_deref().unwrap_or(PROTOCOL_VERSION)
     }
 
-    pub async fn request(&self, method: &str, params: Value) -> Result<Value, McpError> {
+    pub(crate) async fn request(&self, method: &str, params: Value) -> Result<Value, McpError> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
@@ -233,7 +233,11 @@ impl<'a> Mcp<'a> {
     }
 
     /// `tools/call`: whether the tool reported an error, and its text blocks joined.
-    pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, McpError> {
+    pub(crate) async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Value,
+    ) -> Result<ToolResult, McpError> {
         let result = self
             .request("tools/call", json!({"name": name, "arguments": arguments}))
             .await?;
@@ -251,7 +255,7 @@ impl<'a> Mcp<'a> {
     }
 }
 
-pub struct ToolResult {
+pub(crate) struct ToolResult {
     pub is_error: bool,
     pub has_content: bool,
     pub text: String,

@@ -11,14 +11,14 @@ use std::{
 use crate::args::{Args, AuthMode};
 
 /// The Azure CLI's client id: the app must pre-authorize it to hand the CLI tokens.
-pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+pub(crate) const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 /// Visual Studio Code's client id, pre-authorized by default (infra/main.bicep).
-pub const VS_CODE_CLIENT_ID: &str = "aebc6443-996d-45c2-90f0-388ff96faa56";
+pub(crate) const VS_CODE_CLIENT_ID: &str = "aebc6443-996d-45c2-90f0-388ff96faa56";
 
 /// How long one Azure CLI call may take (a token request can be slow on a cold CLI).
 const AZ_TIMEOUT: Duration = Duration::from_secs(90);
 
-pub enum Credential {
+pub(crate) enum Credential {
     /// A function key, sent in `x-functions-key`.
     Key(String),
     /// An Entra ID access token, sent as `Authorization: Bearer`.
@@ -26,20 +26,20 @@ pub enum Credential {
 }
 
 impl Credential {
-    pub fn header(&self) -> (&'static str, String) {
+    pub(crate) fn header(&self) -> (&'static str, String) {
         match self {
             Self::Key(key) => ("x-functions-key", key.clone()),
             Self::Bearer(token) => ("authorization", format!("Bearer {token}")),
         }
     }
 
-    pub fn secret(&self) -> &str {
+    pub(crate) fn secret(&self) -> &str {
         match self {
             Self::Key(secret) | Self::Bearer(secret) => secret,
         }
     }
 
-    pub fn describe(&self) -> &'static str {
+    pub(crate) fn describe(&self) -> &'static str {
         match self {
             Self::Key(_) => "the function key",
             Self::Bearer(_) => "the bearer token",
@@ -49,7 +49,7 @@ impl Credential {
 
 /// The credential for `args.auth`: `Ok(None)` in `none` mode, `Err(why)` when the mode
 /// needs one and none could be had (the check then runs the steps that need none).
-pub fn obtain(args: &Args) -> Result<Option<Credential>, String> {
+pub(crate) fn obtain(args: &Args) -> Result<Option<Credential>, String> {
     match args.auth {
         AuthMode::None => Ok(None),
         AuthMode::Key => {

@@ -4,12 +4,12 @@
 //! docs/deploy.md ("After `azd up`") quotes these diagnoses; its `tests/api/smoke.rs`
 //! provokes each one.
 
-pub mod app_round_trip;
-pub mod auth;
-pub mod forwarded_host;
-pub mod initialize;
-pub mod reachability;
-pub mod tools_list;
+pub(crate) mod app_round_trip;
+pub(crate) mod auth;
+pub(crate) mod forwarded_host;
+pub(crate) mod initialize;
+pub(crate) mod reachability;
+pub(crate) mod tools_list;
 
 use reqwest::StatusCode;
 
@@ -23,7 +23,7 @@ use crate::{
 const RUNTIME_SWITCH: &str = "azd env set FLEX_RUNTIME node";
 
 /// What every step works with: the command line, the HTTP client and the two URLs.
-pub struct Check<'a> {
+pub(crate) struct Check<'a> {
     args: &'a Args,
     http: &'a Http,
     ready_url: String,
@@ -31,7 +31,7 @@ pub struct Check<'a> {
 }
 
 impl<'a> Check<'a> {
-    pub fn new(args: &'a Args, http: &'a Http, base: &str) -> Self {
+    pub(crate) fn new(args: &'a Args, http: &'a Http, base: &str) -> Self {
         Self {
             args,
             http,
@@ -41,7 +41,7 @@ impl<'a> Check<'a> {
     }
 
     /// A stateless MCP session with the endpoint (steps 3, 4 and 6).
-    pub fn mcp_session(&self) -> Mcp<'a> {
+    pub(crate) fn mcp_session(&self) -> Mcp<'a> {
         Mcp::new(self.http, self.mcp_url.clone())
     }
 

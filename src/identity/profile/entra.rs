@@ -11,37 +11,37 @@ use super::ProfileError;
 /// codes").
 pub(super) mod aadsts {
     /// How every code is written in messages: `AADSTS65001`.
-    pub const PREFIX: &str = "AADSTS";
+    pub(crate) const PREFIX: &str = "AADSTS";
 
     /// The user (or an admin) has not consented to the app's use of Graph.
-    pub const CONSENT_REQUIRED: u64 = 65_001;
+    pub(crate) const CONSENT_REQUIRED: u64 = 65_001;
 
     /// Multifactor authentication is required.
-    pub const MFA_REQUIRED: u64 = 50_076;
+    pub(crate) const MFA_REQUIRED: u64 = 50_076;
     /// The user must register for multifactor authentication.
-    pub const MFA_ENROLLMENT_REQUIRED: u64 = 50_079;
+    pub(crate) const MFA_ENROLLMENT_REQUIRED: u64 = 50_079;
     /// Strong authentication is required (interrupt).
-    pub const STRONG_AUTH_REQUIRED: u64 = 50_074;
+    pub(crate) const STRONG_AUTH_REQUIRED: u64 = 50_074;
     /// An external security challenge was not satisfied.
-    pub const EXTERNAL_CHALLENGE_NOT_SATISFIED: u64 = 50_158;
+    pub(crate) const EXTERNAL_CHALLENGE_NOT_SATISFIED: u64 = 50_158;
     /// A Conditional Access policy blocked the sign-in.
-    pub const BLOCKED_BY_CONDITIONAL_ACCESS: u64 = 53_003;
+    pub(crate) const BLOCKED_BY_CONDITIONAL_ACCESS: u64 = 53_003;
 
     /// The client assertion (our cached managed-identity token) is not within its
     /// valid time range: it expired under us.
-    pub const CLIENT_ASSERTION_EXPIRED: u64 = 700_024;
+    pub(crate) const CLIENT_ASSERTION_EXPIRED: u64 = 700_024;
     /// The client secret (here: assertion) is invalid.
-    pub const INVALID_CLIENT_SECRET: u64 = 7_000_215;
+    pub(crate) const INVALID_CLIENT_SECRET: u64 = 7_000_215;
     /// The application was not found in the tenant.
-    pub const APP_NOT_FOUND: u64 = 700_016;
+    pub(crate) const APP_NOT_FOUND: u64 = 700_016;
     /// No federated identity credential matches the assertion.
-    pub const NO_MATCHING_FEDERATED_CREDENTIAL: u64 = 70_021;
+    pub(crate) const NO_MATCHING_FEDERATED_CREDENTIAL: u64 = 70_021;
     /// No federated identity credential matches the assertion's issuer.
-    pub const FEDERATED_ISSUER_MISMATCH: u64 = 700_211;
+    pub(crate) const FEDERATED_ISSUER_MISMATCH: u64 = 700_211;
     /// No federated identity credential matches the assertion's audience.
-    pub const FEDERATED_AUDIENCE_MISMATCH: u64 = 700_212;
+    pub(crate) const FEDERATED_AUDIENCE_MISMATCH: u64 = 700_212;
     /// No federated identity credential matches the assertion's subject.
-    pub const FEDERATED_SUBJECT_MISMATCH: u64 = 700_213;
+    pub(crate) const FEDERATED_SUBJECT_MISMATCH: u64 = 700_213;
 }
 
 /// Codes that ask the user for another sign-in step.

@@ -91,7 +91,7 @@ impl fmt::Debug for GraphProfile {
 /// Looks up Graph profiles. One per process: it holds the HTTP client and the cached
 /// managed-identity token.
 #[derive(Debug)]
-pub struct ProfileClient {
+pub(crate) struct ProfileClient {
     setup: OboSetup,
     timeout: Duration,
     consent_url: Option<String>,
@@ -107,7 +107,7 @@ struct CachedToken {
 
 impl ProfileClient {
     /// Cheap and offline: nothing is sent, and the HTTP client is built on first use.
-    pub fn new(config: &IdentityConfig) -> Self {
+    pub(crate) fn new(config: &IdentityConfig) -> Self {
         Self {
             setup: config.obo.clone(),
             timeout: config.graph_timeout,
@@ -121,7 +121,7 @@ impl ProfileClient {
 
     /// The caller's Graph profile, within the configured deadline
     /// (`GRAPH_TIMEOUT_SECONDS`) for all three calls together.
-    pub async fn profile(&self, caller: &Caller) -> Result<GraphProfile, ProfileError> {
+    pub(crate) async fn profile(&self, caller: &Caller) -> Result<GraphProfile, ProfileError> {
         let Some(principal) = caller.principal() else {
             return Err(ProfileError::NotSignedIn);
         };

@@ -14,7 +14,7 @@ use crate::{
 /// The result of a save.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Saved {
+pub(super) struct Saved {
     /// The snippet's name.
     pub name: String,
     /// Size of the saved text in bytes (UTF-8).
@@ -39,7 +39,7 @@ impl From<snippets::Saved> for Saved {
 /// The result of a delete.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Deleted {
+pub(super) struct Deleted {
     /// The snippet's name.
     pub name: String,
     /// True if the snippet existed and was deleted; false if there was none, or if the user said no.

@@ -35,13 +35,13 @@ use serde_json::{Value, json};
 use super::input_required::{self, InputRequired};
 
 /// A 1x1 red PNG.
-pub const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+pub(crate) const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 /// A valid, empty (0 samples) 8 kHz mono WAV file.
 const WAV: &str = "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA=";
 
 /// Every fixture tool the suite calls; the test asserts they are all listed, so a
 /// missing one cannot pass vacuously.
-pub const TOOLS: &[&str] = &[
+pub(super) const TOOLS: &[&str] = &[
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -68,7 +68,7 @@ const JSON_SCHEMA_TOOL: &str = "json_schema_2020_12_tool";
 const HEADER_TOOL: &str = "test_x_mcp_header";
 
 /// The fixture tools and prompts, listed in full (what the tests assert is listed).
-pub fn all_tools() -> Vec<&'static str> {
+pub(super) fn all_tools() -> Vec<&'static str> {
     TOOLS.iter().chain(input_required::TOOLS).copied().collect()
 }
 
@@ -92,7 +92,7 @@ pub(super) fn complete<T: DeserializeOwned>(mut value: Value) -> T {
 const FIXTURE_STATE_KEY: &[u8] = b"conformance-fixtures-request-state-key-0123456789";
 
 #[derive(Clone)]
-pub struct Fixtures {
+pub(crate) struct Fixtures {
     input_required: InputRequired,
 }
 
@@ -104,7 +104,7 @@ impl Default for Fixtures {
 
 impl Fixtures {
     /// Servers built with one key accept each other's `requestState`.
-    pub fn with_request_state_key(key: &[u8]) -> Self {
+    pub(crate) fn with_request_state_key(key: &[u8]) -> Self {
         Self {
             input_required: InputRequired::new(key),
         }

@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 use super::fixtures::{complete, from};
 
 /// The input-required tools, in the order the suite's scenarios introduce them.
-pub const TOOLS: &[&str] = &[
+pub(super) const TOOLS: &[&str] = &[
     ELICITATION,
     SAMPLING,
     LIST_ROOTS,
@@ -44,7 +44,7 @@ pub const TOOLS: &[&str] = &[
     TAMPERED_STATE,
     CAPABILITIES,
 ];
-pub const ELICITATION: &str = "test_input_required_result_elicitation";
+pub(super) const ELICITATION: &str = "test_input_required_result_elicitation";
 const SAMPLING: &str = "test_input_required_result_sampling";
 const LIST_ROOTS: &str = "test_input_required_result_list_roots";
 const REQUEST_STATE: &str = "test_input_required_result_request_state";
@@ -54,7 +54,7 @@ const TAMPERED_STATE: &str = "test_input_required_result_tampered_state";
 const CAPABILITIES: &str = "test_input_required_result_capabilities";
 
 /// The prompt of `input-required-result-non-tool-request`: `prompts/get` can ask too.
-pub const PROMPT: &str = "test_input_required_result_prompt";
+pub(super) const PROMPT: &str = "test_input_required_result_prompt";
 
 /// How long a sealed `requestState` stays valid: long enough for a person to answer.
 const STATE_TTL: Duration = Duration::from_secs(600);
@@ -72,13 +72,13 @@ struct State {
 /// Seals and opens `requestState` with a key; every instance that should accept
 /// another's retries must be built with the same key.
 #[derive(Clone)]
-pub struct InputRequired {
+pub(super) struct InputRequired {
     codec: RequestStateCodec,
 }
 
 impl InputRequired {
     /// `key` needs at least 32 bytes ([`RequestStateCodec::MIN_KEY_LENGTH`]).
-    pub fn new(key: &[u8]) -> Self {
+    pub(super) fn new(key: &[u8]) -> Self {
         Self {
             codec: RequestStateCodec::try_new(key.to_vec())
                 .expect("request-state key of 32+ bytes"),
@@ -86,7 +86,7 @@ impl InputRequired {
     }
 
     /// Answers one of [`TOOLS`].
-    pub fn call_tool(
+    pub(super) fn call_tool(
         &self,
         request: &CallToolRequestParams,
         context: &RequestContext<RoleServer>,
@@ -281,7 +281,7 @@ impl InputRequired {
     }
 
     /// Answers [`PROMPT`].
-    pub fn get_prompt(
+    pub(super) fn get_prompt(
         &self,
         request: &GetPromptRequestParams,
         context: &RequestContext<RoleServer>,

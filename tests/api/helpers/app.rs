@@ -16,11 +16,11 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 /// The media types every streamable-HTTP client must accept.
-pub const ACCEPT: &str = "application/json, text/event-stream";
+pub(crate) const ACCEPT: &str = "application/json, text/event-stream";
 
 /// Our server in the test process, with snippets in a temporary directory.
 /// Stopped when dropped.
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     _served: ServedHandler,
@@ -28,12 +28,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub async fn spawn() -> Self {
+    pub(crate) async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
 
     /// Starts with these settings on top of the test default (snippets in a temp dir).
-    pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
+    pub(crate) async fn spawn_with(vars: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut env: HashMap<String, String> = HashMap::from([(
             "SNIPPETS_DIR".to_owned(),
@@ -51,17 +51,17 @@ impl TestApp {
         }
     }
 
-    pub fn mcp_url(&self) -> String {
+    pub(crate) fn mcp_url(&self) -> String {
         format!("http://{}/mcp", self.addr)
     }
 
     /// An rmcp client that has completed the initialize handshake.
-    pub async fn client(&self) -> RunningService<RoleClient, ClientConfig> {
+    pub(crate) async fn client(&self) -> RunningService<RoleClient, ClientConfig> {
         mcp_client(&self.mcp_url()).await
     }
 
     /// POSTs one JSON-RPC message with the headers a conforming client sends.
-    pub async fn post(&self, body: &Value) -> reqwest::Response {
+    pub(crate) async fn post(&self, body: &Value) -> reqwest::Response {
         self.http
             .post(self.mcp_url())
             .header("content-type", "application/json")
@@ -75,7 +75,7 @@ impl TestApp {
 
 /// Any rmcp handler served through the hosting layer ([`hosting::CustomHandler::serve`]), exactly
 /// as the binary serves ours. Stopped when dropped.
-pub struct ServedHandler {
+pub(crate) struct ServedHandler {
     pub addr: SocketAddr,
     stop: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
@@ -83,7 +83,7 @@ pub struct ServedHandler {
 
 impl ServedHandler {
     /// With the default settings (loopback hosts and origins only).
-    pub async fn start<S>(server: S) -> Self
+    pub(crate) async fn start<S>(server: S) -> Self
     where
         S: ServerHandler + Clone + Send + Sync + 'static,
     {
@@ -91,7 +91,7 @@ impl ServedHandler {
         Self::start_with(server, &settings).await
     }
 
-    pub async fn start_with<S>(server: S, settings: &hosting::Settings) -> Self
+    pub(crate) async fn start_with<S>(server: S, settings: &hosting::Settings) -> Self
     where
         S: ServerHandler + Clone + Send + Sync + 'static,
     {
@@ -106,7 +106,7 @@ impl ServedHandler {
 
     /// Serves a plain router (a stand-in for the platform in front of the server)
     /// the same way, without the hosting layer.
-    pub async fn start_router(router: axum::Router) -> Self {
+    pub(crate) async fn start_router(router: axum::Router) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = CancellationToken::new();
@@ -118,7 +118,7 @@ impl ServedHandler {
         Self { addr, stop, task }
     }
 
-    pub fn mcp_url(&self) -> String {
+    pub(crate) fn mcp_url(&self) -> String {
         format!("http://{}/mcp", self.addr)
     }
 }
@@ -131,12 +131,12 @@ impl Drop for ServedHandler {
 }
 
 /// An rmcp client at `url` that has completed the initialize handshake.
-pub async fn mcp_client(url: &str) -> RunningService<RoleClient, ClientConfig> {
+pub(crate) async fn mcp_client(url: &str) -> RunningService<RoleClient, ClientConfig> {
     super::identity::client_with(url, &[]).await
 }
 
 /// Calls a tool through an MCP client and returns its result.
-pub async fn call_tool<H: rmcp::ClientHandler>(
+pub(crate) async fn call_tool<H: rmcp::ClientHandler>(
     client: &RunningService<RoleClient, H>,
     name: &str,
     arguments: Value,
@@ -149,7 +149,7 @@ pub async fn call_tool<H: rmcp::ClientHandler>(
 }
 
 /// The text blocks of a tool result, joined.
-pub fn result_text(result: &CallToolResult) -> String {
+pub(crate) fn result_text(result: &CallToolResult) -> String {
     result
         .content
         .iter()

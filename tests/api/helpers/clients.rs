@@ -25,15 +25,15 @@ use serde_json::{Value, json};
 use super::process::{installed_tool, repo_root, run_bounded};
 
 /// The variables naming the two Python SDK installs.
-pub const PYTHON_SDKS: [&str; 2] = ["MCP_TEST_PYTHON_MCP1", "MCP_TEST_PYTHON_MCP2"];
+pub(crate) const PYTHON_SDKS: [&str; 2] = ["MCP_TEST_PYTHON_MCP1", "MCP_TEST_PYTHON_MCP2"];
 
 /// Runs a client script and returns its JSON report; fails with its stderr.
-pub fn run_client(command: Command) -> Value {
+pub(crate) fn run_client(command: Command) -> Value {
     run_client_with_stderr(command).0
 }
 
 /// Like [`run_client`], also returning what the script printed on stderr.
-pub fn run_client_with_stderr(command: Command) -> (Value, String) {
+pub(crate) fn run_client_with_stderr(command: Command) -> (Value, String) {
     let description = format!("{command:?}");
     let finished = run_bounded(command, Duration::from_secs(120));
     assert!(
@@ -50,7 +50,7 @@ pub fn run_client_with_stderr(command: Command) -> (Value, String) {
 
 /// tests/npm/client.mjs: `options` are its flags (`--protocol-version V`,
 /// `--header "Name: value"`), `calls` its `TOOL JSON_ARGS` pairs.
-pub fn typescript_client(url: &str, options: &[&str], calls: &[String]) -> Value {
+pub(crate) fn typescript_client(url: &str, options: &[&str], calls: &[String]) -> Value {
     let mut command = Command::new(installed_tool("MCP_TEST_NODE"));
     command
         .arg(repo_root().join("tests/npm/client.mjs"))
@@ -64,7 +64,7 @@ pub fn typescript_client(url: &str, options: &[&str], calls: &[String]) -> Value
 /// (`--negotiation legacy|auto`, `--prompt NAME JSON_ARGS`, `--complete JSON`),
 /// `calls` its `TOOL JSON_ARGS` pairs. Returns its report and its stderr, where the
 /// SDK prints what it thinks of the server's schemas.
-pub fn typescript2_client(url: &str, options: &[&str], calls: &[String]) -> (Value, String) {
+pub(crate) fn typescript2_client(url: &str, options: &[&str], calls: &[String]) -> (Value, String) {
     let mut command = Command::new(installed_tool("MCP_TEST_NODE"));
     command
         .arg(repo_root().join("tests/npm/sdk2-client.mjs"))
@@ -76,7 +76,12 @@ pub fn typescript2_client(url: &str, options: &[&str], calls: &[String]) -> (Val
 
 /// tests/python/client.py with the venv named by `python_var`; same arguments as
 /// [`typescript_client`], plus `--discover` (2.x: the 2026-07-28 lifecycle).
-pub fn python_client(python_var: &str, url: &str, options: &[&str], calls: &[String]) -> Value {
+pub(crate) fn python_client(
+    python_var: &str,
+    url: &str,
+    options: &[&str],
+    calls: &[String],
+) -> Value {
     let mut command = Command::new(installed_tool(python_var));
     command
         .arg(repo_root().join("tests/python/client.py"))
@@ -89,14 +94,14 @@ pub fn python_client(python_var: &str, url: &str, options: &[&str], calls: &[Str
 /// An rmcp client handler that answers every elicitation with `action` (and, on
 /// accept, `content`), and records the messages it was shown.
 #[derive(Clone)]
-pub struct User {
+pub(crate) struct User {
     action: ElicitationAction,
     content: Value,
     asked: Arc<Mutex<Vec<String>>>,
 }
 
 impl User {
-    pub fn new(action: ElicitationAction, content: Value) -> Self {
+    pub(crate) fn new(action: ElicitationAction, content: Value) -> Self {
         Self {
             action,
             content,
@@ -104,11 +109,11 @@ impl User {
         }
     }
 
-    pub fn asked(&self) -> Vec<String> {
+    pub(crate) fn asked(&self) -> Vec<String> {
         self.asked.lock().unwrap().clone()
     }
 
-    pub fn answer(&self, request: &ElicitRequestParams) -> ElicitResult {
+    pub(crate) fn answer(&self, request: &ElicitRequestParams) -> ElicitResult {
         let message = match request {
             ElicitRequestParams::FormElicitationParams { message, .. }
             | ElicitRequestParams::UrlElicitationParams { message, .. } => message.clone(),
@@ -127,7 +132,7 @@ impl User {
 impl User {
     /// This user's answers to an input-required result's requests, as a client sends
     /// them back in `inputResponses`.
-    pub fn answers(&self, requests: InputRequests) -> InputResponses {
+    pub(crate) fn answers(&self, requests: InputRequests) -> InputResponses {
         requests
             .into_iter()
             .map(|(key, request)| {
@@ -158,7 +163,7 @@ impl ClientHandler for User {
 }
 
 /// An rmcp client on 2026-07-28 (`server/discover`, no initialize).
-pub async fn client_2026(url: &str, user: User) -> RunningService<RoleClient, User> {
+pub(crate) async fn client_2026(url: &str, user: User) -> RunningService<RoleClient, User> {
     user.serve_with_lifecycle(
         StreamableHttpClientTransport::from_uri(url.to_owned()),
         ClientLifecycleMode::Discover {
@@ -172,7 +177,7 @@ pub async fn client_2026(url: &str, user: User) -> RunningService<RoleClient, Us
 /// Runs `tests/python/elicit.py` with the Python MCP SDK 2.x: `tool` with
 /// `arguments`, answering elicitations as `options` say. Returns whether it exited 0,
 /// its report and its stderr.
-pub fn python_elicit(
+pub(crate) fn python_elicit(
     url: &str,
     tool: &str,
     arguments: &Value,
@@ -185,7 +190,7 @@ pub fn python_elicit(
 
 /// [`python_elicit`] with the TypeScript SDK 2.x (`tests/npm/sdk2-elicit.mjs`, same
 /// arguments and report).
-pub fn typescript_elicit(
+pub(crate) fn typescript_elicit(
     url: &str,
     tool: &str,
     arguments: &Value,
@@ -215,7 +220,7 @@ fn elicit(
 }
 
 /// The text blocks of a report's result, joined.
-pub fn result_texts(report: &Value) -> String {
+pub(crate) fn result_texts(report: &Value) -> String {
     report["result"]["content"]
         .as_array()
         .map(|c| {

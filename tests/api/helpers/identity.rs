@@ -16,23 +16,23 @@ use rmcp::{
 use serde_json::json;
 
 /// The tenant every test user signs in from.
-pub const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+pub(crate) const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
 /// A user as built-in authentication describes them.
-pub struct SignedIn {
+pub(crate) struct SignedIn {
     pub oid: &'static str,
     pub name: &'static str,
     /// The caller's own access token for the app (`Authorization: Bearer`).
     pub token: &'static str,
 }
 
-pub const ALICE: SignedIn = SignedIn {
+pub(crate) const ALICE: SignedIn = SignedIn {
     oid: "d5e979c7-3d2d-42af-8f30-727dd4c2d383",
     name: "Alice Adams",
     token: "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.alice-token-for-the-app.sig",
 };
 
-pub const BOB: SignedIn = SignedIn {
+pub(crate) const BOB: SignedIn = SignedIn {
     oid: "0b7e8a2c-91f4-4c4e-b3a5-6f0a1e2d3c4b",
     name: "Bob Brown",
     token: "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.bob-token-for-the-app.sig",
@@ -40,7 +40,7 @@ pub const BOB: SignedIn = SignedIn {
 
 impl SignedIn {
     /// `X-MS-CLIENT-PRINCIPAL`: base64 JSON with the claims Entra ID puts in a token.
-    pub fn principal(&self) -> String {
+    pub(crate) fn principal(&self) -> String {
         principal_of(json!([
             {"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": self.oid},
             {"typ": "http://schemas.microsoft.com/identity/claims/tenantid", "val": TENANT},
@@ -50,7 +50,7 @@ impl SignedIn {
     }
 
     /// Every header built-in authentication forwards for this user.
-    pub fn headers(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn headers(&self) -> Vec<(&'static str, String)> {
         vec![
             ("x-ms-client-principal", self.principal()),
             ("x-ms-client-principal-id", self.oid.to_owned()),
@@ -62,7 +62,7 @@ impl SignedIn {
 }
 
 /// A principal header holding `claims`.
-pub fn principal_of(claims: serde_json::Value) -> String {
+pub(crate) fn principal_of(claims: serde_json::Value) -> String {
     let principal = json!({
         "auth_typ": "aad",
         "name_typ": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
@@ -74,7 +74,7 @@ pub fn principal_of(claims: serde_json::Value) -> String {
 
 /// An rmcp client at `url` sending `headers` with every request (none for an anonymous
 /// caller), initialized.
-pub async fn client_with(
+pub(crate) async fn client_with(
     url: &str,
     headers: &[(&str, String)],
 ) -> RunningService<RoleClient, ClientConfig> {

@@ -9,15 +9,15 @@
 //! - `proxy`: nginx forwarding like the Functions host;
 //! - `clients`: the TypeScript and Python SDK clients.
 
-pub mod app;
-pub mod clients;
-pub mod identity;
-pub mod process;
-pub mod proxy;
-pub mod storage;
-pub mod upstreams;
+pub(crate) mod app;
+pub(crate) mod clients;
+pub(crate) mod identity;
+pub(crate) mod process;
+pub(crate) mod proxy;
+pub(crate) mod storage;
+pub(crate) mod upstreams;
 
-pub use self::{
+pub(crate) use self::{
     app::{ACCEPT, ServedHandler, TestApp, call_tool, mcp_client, result_text},
     clients::{PYTHON_SDKS, python_client, typescript_client},
     process::{

@@ -16,7 +16,11 @@ use std::{
 
 /// Polls `check` every 10 ms until it returns `Some`, and returns that; fails the
 /// test, naming `what`, when `timeout` passes first.
-pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_until<T>(
+    timeout: Duration,
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(found) = check() {
@@ -32,21 +36,21 @@ pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> O
 
 /// Which stream a captured line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     Stdout,
     Stderr,
 }
 
 /// A running child whose stdout and stderr are collected, line by line, as it writes
 /// them. Killed when dropped.
-pub struct Captured {
+pub(crate) struct Captured {
     child: Child,
     lines: Arc<Mutex<Vec<(Stream, String)>>>,
     readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Captured {
-    pub fn spawn(command: &mut Command) -> Self {
+    pub(crate) fn spawn(command: &mut Command) -> Self {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -76,12 +80,12 @@ impl Captured {
         }
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Every line written so far, both streams, in arrival order.
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         self.lines
             .lock()
             .unwrap()
@@ -91,7 +95,7 @@ impl Captured {
     }
 
     /// The lines one stream wrote so far, joined.
-    pub fn text(&self, stream: Stream) -> String {
+    pub(crate) fn text(&self, stream: Stream) -> String {
         let lines = self.lines.lock().unwrap();
         let mut text = String::new();
         for (_, line) in lines.iter().filter(|(s, _)| *s == stream) {
@@ -103,7 +107,7 @@ impl Captured {
 
     /// Waits until a line makes `find` return `Some`. Fails if the child exits or
     /// `timeout` passes first, printing what it wrote.
-    pub fn wait_for_line<T>(
+    pub(crate) fn wait_for_line<T>(
         &mut self,
         timeout: Duration,
         what: &str,
@@ -124,7 +128,7 @@ impl Captured {
     }
 
     /// Waits for the child to exit, at most `timeout`; `None` if it is still running.
-    pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+    pub(crate) fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -142,7 +146,7 @@ impl Captured {
     }
 
     /// Sends `signal` (e.g. "TERM") to the child.
-    pub fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args([&format!("-{signal}"), &self.pid().to_string()])
             .status()
@@ -159,7 +163,7 @@ impl Drop for Captured {
 }
 
 /// What a command printed and how it ended ([`run_bounded`]).
-pub struct Finished {
+pub(crate) struct Finished {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
@@ -167,7 +171,7 @@ pub struct Finished {
 
 /// Runs `command` to completion within `timeout`: on timeout the child is killed and
 /// the test fails with what it printed so far.
-pub fn run_bounded(mut command: Command, timeout: Duration) -> Finished {
+pub(crate) fn run_bounded(mut command: Command, timeout: Duration) -> Finished {
     let mut child = Captured::spawn(&mut command);
     let Some(status) = child.wait(timeout) else {
         panic!(
@@ -185,32 +189,32 @@ pub fn run_bounded(mut command: Command, timeout: Duration) -> Finished {
 /// The `handler` binary, started as the Functions host starts it: a clean
 /// environment with only the variables given, in its own working directory, on an
 /// ephemeral port (`FUNCTIONS_CUSTOMHANDLER_PORT=0`, read back from its log).
-pub struct Handler {
+pub(crate) struct Handler {
     process: Captured,
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
 }
 
-pub fn handler_path() -> PathBuf {
+pub(crate) fn handler_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_handler"))
 }
 
 /// Where cargo put this test binary's sibling artefacts: `target/debug` for
 /// `target/debug/deps/api-<hash>`.
-pub fn target_profile_dir() -> PathBuf {
+pub(crate) fn target_profile_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().to_owned()
 }
 
 /// The binary `bin` of the workspace crate `package`, built on first use, since cargo
 /// hands a test only its own crate's binaries.
-pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
+pub(crate) fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     cargo_built(&["-p", package, "--bin", bin], bin)
 }
 
 /// The example `name` of this crate, built on first use, since `cargo test` builds the
 /// examples only when no test target is named.
-pub fn example_binary(name: &str) -> PathBuf {
+pub(crate) fn example_binary(name: &str) -> PathBuf {
     cargo_built(
         &["-p", env!("CARGO_PKG_NAME"), "--example", name],
         &format!("examples/{name}"),
@@ -251,13 +255,17 @@ fn handler_command(program: &Path, dir: &Path, vars: &[(&str, &str)]) -> Command
 
 impl Handler {
     /// Starts the binary with `vars` and waits for its "listening on" line.
-    pub fn start(vars: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(vars: &[(&str, &str)]) -> Self {
         Self::start_binary(&handler_path(), tempfile::tempdir().unwrap(), vars)
     }
 
     /// Like [`Handler::start`], for another build of the binary (e.g. the one unpacked
     /// from the deployment zip), run in `dir` as the host runs it in the app's root.
-    pub fn start_binary(program: &Path, dir: tempfile::TempDir, vars: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_binary(
+        program: &Path,
+        dir: tempfile::TempDir,
+        vars: &[(&str, &str)],
+    ) -> Self {
         let mut vars = vars.to_vec();
         if !vars
             .iter()
@@ -273,17 +281,17 @@ impl Handler {
         Self { process, addr, dir }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
     /// Everything the process wrote to stdout and stderr so far.
-    pub fn output(&self) -> Vec<String> {
+    pub(crate) fn output(&self) -> Vec<String> {
         self.process.lines()
     }
 
     /// Waits until a line of the output contains `text`, and returns that line.
-    pub fn wait_for_output(&mut self, text: &str) -> String {
+    pub(crate) fn wait_for_output(&mut self, text: &str) -> String {
         self.process
             .wait_for_line(Duration::from_secs(10), text, |line| {
                 line.contains(text).then(|| line.to_owned())
@@ -291,18 +299,18 @@ impl Handler {
     }
 
     /// Sends SIGTERM.
-    pub fn signal_terminate(&self) {
+    pub(crate) fn signal_terminate(&self) {
         self.process.signal("TERM");
     }
 
     /// Sends SIGTERM and waits (bounded) for the process to exit.
-    pub fn terminate(&mut self) -> ExitStatus {
+    pub(crate) fn terminate(&mut self) -> ExitStatus {
         self.signal_terminate();
         self.wait_for_exit()
     }
 
     /// Waits (bounded) for the process to exit.
-    pub fn wait_for_exit(&mut self) -> ExitStatus {
+    pub(crate) fn wait_for_exit(&mut self) -> ExitStatus {
         self.process
             .wait(Duration::from_secs(15))
             .unwrap_or_else(|| panic!("handler did not exit: {:#?}", self.output()))
@@ -311,7 +319,7 @@ impl Handler {
 
 /// Runs the binary with `vars` to completion (for start-up failures), expecting it
 /// to exit at once; returns its status and everything it printed.
-pub fn run_handler_to_exit(vars: &[(&str, &str)]) -> (ExitStatus, String) {
+pub(crate) fn run_handler_to_exit(vars: &[(&str, &str)]) -> (ExitStatus, String) {
     let dir = tempfile::tempdir().unwrap();
     let command = handler_command(&handler_path(), dir.path(), vars);
     let finished = run_bounded(command, Duration::from_secs(10));
@@ -322,7 +330,7 @@ pub fn run_handler_to_exit(vars: &[(&str, &str)]) -> (ExitStatus, String) {
 }
 
 /// The path of a tool installed by `scripts/test.sh`, from its `MCP_TEST_*` variable.
-pub fn installed_tool(var: &str) -> PathBuf {
+pub(crate) fn installed_tool(var: &str) -> PathBuf {
     let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
         panic!("{var} is not set: run the tests with scripts/test.sh, which installs the MCP client SDKs and test tools")
     });
@@ -337,7 +345,7 @@ pub fn installed_tool(var: &str) -> PathBuf {
 /// A command that runs an npm-installed script, given by its path under
 /// `tests/npm/node_modules` (e.g. `.bin/mcp-inspector`), with the pinned Node 22,
 /// which also comes first in the child's `PATH`.
-pub fn npm_tool(script: &str) -> Command {
+pub(crate) fn npm_tool(script: &str) -> Command {
     let node = installed_tool("MCP_TEST_NODE");
     let script = installed_tool("MCP_TEST_NPM_BIN").join("..").join(script);
     assert!(
@@ -355,6 +363,6 @@ pub fn npm_tool(script: &str) -> Command {
 }
 
 /// The repository root, for files the tests read (host.json, tests/fixtures/...).
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

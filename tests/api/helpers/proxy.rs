@@ -7,11 +7,11 @@ use std::{path::Path, process::Command, time::Duration};
 use super::process::{Captured, repo_root, wait_until};
 
 /// The public host name the proxy tests pretend the app has.
-pub const PUBLIC_HOST: &str = "myapp.azurewebsites.net";
+pub(crate) const PUBLIC_HOST: &str = "myapp.azurewebsites.net";
 
 /// nginx as a foreground process with its config, pid file and logs in a temp dir,
 /// listening on a loopback port. Killed by PID when dropped.
-pub struct Nginx {
+pub(crate) struct Nginx {
     _process: Captured,
     pub port: u16,
     dir: tempfile::TempDir,
@@ -23,7 +23,7 @@ impl Nginx {
     /// nginx cannot listen on port 0, so the port comes from the OS (bound and
     /// released); should another process take it in between, nginx exits with
     /// "Address already in use" and is started again on a fresh port.
-    pub fn start(upstream_port: u16, upstream_host: &str) -> Self {
+    pub(crate) fn start(upstream_port: u16, upstream_host: &str) -> Self {
         for _ in 0..5 {
             let dir = tempfile::tempdir().unwrap();
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -87,11 +87,11 @@ impl Nginx {
         })
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    pub fn error_log(&self) -> String {
+    pub(crate) fn error_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
     }
 }

@@ -9,12 +9,12 @@ use std::{
 use super::process::{Captured, installed_tool};
 
 /// Azurite's well-known development account key (public, documented by Microsoft).
-pub const AZURITE_KEY: &str =
+pub(crate) const AZURITE_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /// A real Azurite blob service on 127.0.0.1, on a port of its own choosing (read
 /// back from its log). Killed by PID when dropped, also when a test panics.
-pub struct Azurite {
+pub(crate) struct Azurite {
     process: Option<Captured>,
     pub port: u16,
     /// Where it keeps its data; `None` means in memory (lost when it stops).
@@ -23,12 +23,12 @@ pub struct Azurite {
 
 impl Azurite {
     /// In memory: fast, and gone when it stops.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::launch(0, None)
     }
 
     /// Data in `location`, so a restart (see [`Azurite::restart`]) keeps it.
-    pub fn start_in(location: &Path) -> Self {
+    pub(crate) fn start_in(location: &Path) -> Self {
         Self::launch(0, Some(location.to_owned()))
     }
 
@@ -57,12 +57,12 @@ impl Azurite {
     }
 
     /// The account URL, as a connection string's `BlobEndpoint`.
-    pub fn blob_endpoint(&self) -> String {
+    pub(crate) fn blob_endpoint(&self) -> String {
         format!("http://127.0.0.1:{}/devstoreaccount1", self.port)
     }
 
     /// A full connection string, as `AzureWebJobsStorage` takes it.
-    pub fn connection_string(&self) -> String {
+    pub(crate) fn connection_string(&self) -> String {
         format!(
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint={}/;",
             self.blob_endpoint()
@@ -71,7 +71,7 @@ impl Azurite {
 
     /// Stops it like an operator would (SIGTERM, so it saves its data; killed if it
     /// lingers) and waits for it to exit.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             process.signal("TERM");
             process.wait(Duration::from_secs(15));
@@ -79,7 +79,7 @@ impl Azurite {
     }
 
     /// Starts it again on the same port (and the same data, with [`Azurite::start_in`]).
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.stop();
         *self = Self::launch(self.port, self.location.clone());
     }

@@ -10,22 +10,22 @@ use wiremock::{
 use super::{app::TestApp, process::repo_root};
 
 /// The contact the tests configure, and the User-Agent it must produce.
-pub const CONTACT: &str = "weather-tests@example.com";
-pub const USER_AGENT: &str = concat!(
+pub(crate) const CONTACT: &str = "weather-tests@example.com";
+pub(crate) const USER_AGENT: &str = concat!(
     "rust-mcp-functions/",
     env!("CARGO_PKG_VERSION"),
     " (weather-tests@example.com)"
 );
 
 /// The upstream APIs, each a local server.
-pub struct Upstreams {
+pub(crate) struct Upstreams {
     pub nws: MockServer,
     pub geocoding: MockServer,
     pub forecast: MockServer,
 }
 
 impl Upstreams {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self {
             nws: MockServer::start().await,
             geocoding: MockServer::start().await,
@@ -35,7 +35,7 @@ impl Upstreams {
 
     /// The settings that point the server at these stand-ins: the one place each
     /// base URL variable is named.
-    pub fn vars(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn vars(&self) -> Vec<(&'static str, String)> {
         vec![
             ("NWS_CONTACT", CONTACT.to_owned()),
             ("NWS_API_BASE_URL", self.nws.uri()),
@@ -45,7 +45,7 @@ impl Upstreams {
     }
 
     /// Our server in the test process, pointed at these stand-ins, with `extra`.
-    pub async fn app(&self, extra: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn app(&self, extra: &[(&str, &str)]) -> TestApp {
         let vars = self.vars();
         let mut all: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
         all.extend_from_slice(extra);
@@ -54,7 +54,7 @@ impl Upstreams {
 
     /// Answers every call in `tool_table` with recorded bodies: WA alerts, the Cedar
     /// Rapids point and forecast, Berlin's geocoding and current weather.
-    pub async fn mount_happy_paths(&self) {
+    pub(crate) async fn mount_happy_paths(&self) {
         Mock::given(method("GET"))
             .and(path("/alerts/active"))
             .respond_with(answer(200, "alerts.json"))
@@ -86,7 +86,7 @@ impl Upstreams {
 
     /// Open-Meteo's recorded "nothing found" answer to a search for `name`, ahead of
     /// (higher priority than) the happy path's answer to every search.
-    pub async fn mount_unknown_place(&self, name: &str) {
+    pub(crate) async fn mount_unknown_place(&self, name: &str) {
         Mock::given(path("/v1/search"))
             .and(query_param("name", name))
             .respond_with(answer(200, "geocode-empty.json"))
@@ -97,12 +97,12 @@ impl Upstreams {
 }
 
 /// A recorded body from `tests/fixtures/`.
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("tests/fixtures").join(name)).unwrap()
 }
 
 /// A recorded body with the content type its API sends.
-pub fn answer(status: u16, name: &str) -> ResponseTemplate {
+pub(crate) fn answer(status: u16, name: &str) -> ResponseTemplate {
     let content_type = match name {
         n if n.ends_with(".html") => "text/html",
         n if n.starts_with("nws-error") => "application/problem+json",

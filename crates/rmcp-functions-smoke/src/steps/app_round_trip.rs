@@ -16,7 +16,7 @@ use crate::{
     report::{Failure, Step},
 };
 
-pub const STEP: Step = Step {
+pub(crate) const STEP: Step = Step {
     number: 6,
     name: "round-trip",
 };
@@ -32,7 +32,7 @@ const TOOLS_CALLED: [&str; 4] = [
 ];
 
 /// Whether the round trip runs.
-pub enum Plan {
+pub(crate) enum Plan {
     Run,
     /// Another server, and the round trip was not asked for: why it does not run.
     Skip(String),
@@ -41,7 +41,7 @@ pub enum Plan {
     Lacking(Failure),
 }
 
-pub fn plan(args: &Args, server: &Server, tools: &[String]) -> Plan {
+pub(crate) fn plan(args: &Args, server: &Server, tools: &[String]) -> Plan {
     let missing: Vec<&str> = TOOLS_CALLED
         .into_iter()
         .filter(|called| !tools.iter().any(|t| t == called))
@@ -88,7 +88,11 @@ pub fn plan(args: &Args, server: &Server, tools: &[String]) -> Plan {
 /// One real call per tool family: `get_alerts`, and a snippet round trip under a
 /// random name, so storage access is proven (the snippet is deleted even when reading
 /// it back fails).
-pub async fn check(check: &Check<'_>, mcp: &Mcp<'_>, ready: &Answer) -> Result<String, Failure> {
+pub(crate) async fn check(
+    check: &Check<'_>,
+    mcp: &Mcp<'_>,
+    ready: &Answer,
+) -> Result<String, Failure> {
     let state = &check.args.state;
     let alerts = mcp
         .call_tool("get_alerts", json!({"state": state}))

@@ -12,12 +12,12 @@ use crate::{
     report::{Failure, Step},
 };
 
-pub const STEP: Step = Step {
+pub(crate) const STEP: Step = Step {
     number: 2,
     name: "auth",
 };
 
-pub enum Auth {
+pub(crate) enum Auth {
     /// Refused without credentials as configured, and let through with them.
     Through(String),
     /// The unauthenticated half passed; there was no credential to try the other half.
@@ -26,7 +26,7 @@ pub enum Auth {
 
 /// POSTs `initialize` without credentials and judges the answer by the auth mode;
 /// then, with credentials, checks that the auth layer lets the same request through.
-pub async fn check(
+pub(crate) async fn check(
     check: &Check<'_>,
     ready: &Answer,
     missing: Option<&str>,

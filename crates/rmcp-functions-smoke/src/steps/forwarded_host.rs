@@ -4,13 +4,13 @@
 
 use crate::{client::Answer, report::Step};
 
-pub const STEP: Step = Step {
+pub(crate) const STEP: Step = Step {
     number: 5,
     name: "host",
 };
 
 /// The step's detail, from step 1's answer.
-pub fn seen(ready: &Answer) -> String {
+pub(crate) fn seen(ready: &Answer) -> String {
     match hosts_seen(&ready.body) {
         Some((host, forwarded)) => {
             let name = host.rsplit_once(':').map_or(host.as_str(), |(n, _)| n);
@@ -26,13 +26,13 @@ pub fn seen(ready: &Answer) -> String {
 }
 
 /// Whether `GET /` was answered by a handler built on the hosting crate.
-pub fn from_hosting_crate(ready_body: &str) -> bool {
+pub(crate) fn from_hosting_crate(ready_body: &str) -> bool {
     hosts_seen(ready_body).is_some()
 }
 
 /// `(Host, X-Forwarded-Host)` from the hosting crate's `GET /` answer
 /// (crates/rmcp-functions/src/handler.rs, `ready`).
-pub fn hosts_seen(body: &str) -> Option<(String, String)> {
+pub(crate) fn hosts_seen(body: &str) -> Option<(String, String)> {
     let line = body
         .lines()
         .find_map(|l| l.strip_prefix("This request arrived with Host: "))?;

@@ -11,13 +11,13 @@ use crate::{
     report::{Failure, Step},
 };
 
-pub const STEP: Step = Step {
+pub(crate) const STEP: Step = Step {
     number: 3,
     name: "initialize",
 };
 
 /// What `initialize` said about the server.
-pub struct Server {
+pub(crate) struct Server {
     pub name: String,
     pub version: String,
     /// Whether it declared the `tools` capability (else step 4 does not ask).
@@ -31,7 +31,7 @@ impl fmt::Display for Server {
 }
 
 /// `initialize` and `notifications/initialized`; returns the server and the step's detail.
-pub async fn check(
+pub(crate) async fn check(
     check: &Check<'_>,
     mcp: &mut Mcp<'_>,
     ready: &Answer,

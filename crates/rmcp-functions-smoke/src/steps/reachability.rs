@@ -8,7 +8,7 @@ use crate::{
     report::{Failure, Step},
 };
 
-pub const STEP: Step = Step {
+pub(crate) const STEP: Step = Step {
     number: 1,
     name: "reachable",
 };
@@ -17,7 +17,7 @@ pub const STEP: Step = Step {
 /// answer, a timeout, or 502/503/504 from the platform, until `--wait` runs out.
 /// The answer is kept: later diagnoses and step 5 read the Host line the hosting crate
 /// puts in it.
-pub async fn check(check: &Check<'_>) -> Result<(Answer, String), Failure> {
+pub(crate) async fn check(check: &Check<'_>) -> Result<(Answer, String), Failure> {
     let started = Instant::now();
     let deadline = started + check.args.wait;
     let mut pause = (check.args.wait / 4).min(Duration::from_secs(1));

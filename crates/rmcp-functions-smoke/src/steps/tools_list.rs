@@ -8,7 +8,7 @@ use crate::{
     report::{Failure, Step},
 };
 
-pub const STEP: Step = Step {
+pub(crate) const STEP: Step = Step {
     number: 4,
     name: "tools/list",
 };
@@ -17,7 +17,7 @@ pub const STEP: Step = Step {
 const MAX_PAGES: usize = 50;
 
 /// Every tool's name, in the order listed; empty when the server declares no tools.
-pub async fn check(
+pub(crate) async fn check(
     check: &Check<'_>,
     mcp: &Mcp<'_>,
     server: &Server,
