@@ -198,9 +198,10 @@ impl ServerHandler for McpServer {
         Cow::Borrowed(PROTOCOL_VERSIONS)
     }
 
-    /// Routes the call to its tool inside a span naming the tool and the host's
-    /// invocation id, so whatever the tool logs (an upstream retry, a storage error)
-    /// can be followed back to the request.
+    /// Routes the call to its tool inside a span naming the tool (cut, as any name a
+    /// caller chooses), the host's invocation id and the request's trace id, so whatever
+    /// the tool logs (an upstream retry, a storage error) can be followed back to the
+    /// request.
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -208,8 +209,9 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, McpError> {
         let span = tracing::info_span!(
             "tool",
-            tool = %request.name,
+            tool = %rmcp_functions::clip(&request.name),
             invocation_id = rmcp_functions::invocation_id(&context),
+            trace_id = rmcp_functions::trace_id(&context),
         );
         let call = ToolCallContext::new(&self.inner.tools, request, context);
         self.inner.tool_router.call(call).instrument(span).await
