@@ -17,6 +17,8 @@ use axum::{
     response::{Html, IntoResponse},
     routing::get,
 };
+use hyper::server::conn::http1;
+use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown, service::TowerToHyperService};
 use rmcp::ServerHandler;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +50,13 @@ pub const DEFAULT_BODY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 /// request timeouts (60 s in the official SDKs) and the Functions front end's 230 s,
 /// and can retry, perhaps on another instance.
 pub const DEFAULT_BODY_BUDGET_WAIT: Duration = Duration::from_secs(20);
+
+/// The most a connection's read buffer holds, and so the largest request head (request
+/// line and headers) accepted; a larger head is answered `431`. 64 KiB is four times
+/// what Node.js accepts and twice nginx's default, room for built-in authentication's
+/// principal and token headers. hyper's default, 400 KiB, would let 250 calls waiting
+/// for room in the body budget hold 100 MB of their bodies in these buffers.
+pub const MAX_READ_BUFFER_BYTES: usize = 64 * 1024;
 
 /// How long in-flight requests may run after SIGTERM, by default, before they are
 /// cancelled.
@@ -248,6 +257,11 @@ impl CustomHandler {
     ///
     /// The listener is bound by the caller before anything slow runs, so the host's
     /// readiness probe is answered as soon as this starts.
+    ///
+    /// Each connection is served by hyper's HTTP/1 server with a read buffer of at most
+    /// [`MAX_READ_BUFFER_BYTES`] (hyper's default is 400 KiB): a connection whose request
+    /// waits for room in the body budget holds what hyper has read of its body, so this
+    /// is what bounds the memory of the calls the budget keeps waiting.
     pub async fn serve<S>(
         &self,
         listener: TcpListener,
@@ -260,32 +274,62 @@ impl CustomHandler {
         // Cancelling rmcp's token answers in-flight requests with an error at once, so
         // it fires only after the grace period; stopping the accept loop comes first.
         let mcp_cancel = CancellationToken::new();
-        let stop_accepting = CancellationToken::new();
         let app = self.router(server, mcp_cancel.clone());
-        let server = axum::serve(listener, app)
-            .with_graceful_shutdown(stop_accepting.clone().cancelled_owned())
-            .into_future();
-        tokio::pin!(server);
-
-        tokio::select! {
-            result = &mut server => return result,
-            () = shutdown => {}
+        let connections = GracefulShutdown::new();
+        let mut http = http1::Builder::new();
+        http.max_buf_size(MAX_READ_BUFFER_BYTES);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        let service = TowerToHyperService::new(app.clone());
+                        let connection = http.serve_connection(TokioIo::new(stream), service);
+                        let connection = connections.watch(connection);
+                        tokio::spawn(async move {
+                            if let Err(e) = connection.await {
+                                tracing::debug!("connection ended with an error: {e}");
+                            }
+                        });
+                    }
+                    Err(e) => accept_failed(e).await,
+                },
+                () = &mut shutdown => break,
+            }
         }
+        drop(listener);
         let grace = self.policy.shutdown_grace;
         tracing::info!(
             "shutting down: no new connections; in-flight requests have {} s to finish",
             grace.as_secs_f64()
         );
-        stop_accepting.cancel();
-        if let Ok(result) = tokio::time::timeout(grace, &mut server).await {
-            return result;
+        let finished = connections.shutdown();
+        tokio::pin!(finished);
+        if tokio::time::timeout(grace, &mut finished).await.is_ok() {
+            return Ok(());
         }
         tracing::warn!("in-flight requests did not finish in time; cancelling them");
         mcp_cancel.cancel();
         // Cancelled MCP requests answer at once; give them a moment to be written.
-        let _ = tokio::time::timeout(Duration::from_secs(1), server).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), finished).await;
         Ok(())
     }
+}
+
+/// What to do when `accept` fails: a connection that failed before it was accepted is
+/// the client's business; anything else (out of file descriptors) is logged, and the
+/// loop pauses a moment rather than spin, as axum's own server does.
+async fn accept_failed(error: io::Error) {
+    if matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("cannot accept a connection: {error}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Completes on Ctrl-C or SIGTERM (what the host and `func start` send).

@@ -80,7 +80,7 @@ pub use self::{
     handler::{
         CustomHandler, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_WAIT,
         DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_SSE_KEEP_ALIVE,
-        SIGN_IN_RETURN_PATH, shutdown_signal,
+        MAX_READ_BUFFER_BYTES, SIGN_IN_RETURN_PATH, shutdown_signal,
     },
     log_format::MAX_LOG_LINE_BYTES,
     logging::{
