@@ -1,9 +1,16 @@
 // Everything `azd up` provisions for the MCP server: one resource group holding a Flex
-// Consumption function app (runtime `custom` by default, our static Linux binary), its storage,
+// Consumption function app (runtime `custom` by default, the server's static Linux binary), its storage,
 // identity and monitoring, and optionally a virtual network and Entra ID sign-in.
 // Parameters come from main.parameters.json, which maps azd environment variables
 // (`azd env set NAME value`) onto them; docs/deploy.md ("Choices") lists them.
+//
+// This file and modules/ are generic, the same for any rmcp server (scripts/scaffold.sh
+// writes them as they are here): what belongs to one app (its containers and settings) is
+// in app.bicep, whose two functions this file imports, and in the `appParameters` entry of
+// main.parameters.json.
 targetScope = 'subscription'
+
+import { containers as appContainers, settings as appSettings } from 'app.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -19,7 +26,7 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the user (or service principal) running azd. When set, it gets data access to the storage account, to look at snippets and packages. Leave empty to skip.')
+@description('Object id of the user (or service principal) running azd. When set, it can read the storage account\'s blobs, to look at what the app stored and at the deployed package. Leave empty to skip.')
 param principalId string = ''
 
 @description('Whether principalId is a user or a service principal (CI).')
@@ -83,19 +90,8 @@ param httpConcurrency int = 250
 @minValue(0)
 param alwaysReadyInstances int = 0
 
-@description('Contact (email or URL) the weather tools send to the National Weather Service in their User-Agent, as NWS asks. Empty: the app\'s own URL.')
-param nwsContact string = ''
-
 @description('Audience of the managed-identity token the app presents to Entra ID in the on-behalf-of exchange (the Graph profile of get_current_user), and of the federated credential that trusts it. Empty: api://AzureADTokenExchange, the public cloud\'s; sovereign clouds use their own.')
 param tokenExchangeAudience string = ''
-
-@description('Whose snippets a caller sees: user = a private collection per signed-in user (needs authMode entra), shared = one collection for every caller. Empty: user with authMode entra, shared otherwise.')
-@allowed([
-  ''
-  'shared'
-  'user'
-])
-param snippetsScope string = ''
 
 // The runtime stack is a switch because no Microsoft sample has shown the `custom` stack
 // with the MCP preview: they all run on a language stack, and so does the one public Rust
@@ -112,19 +108,17 @@ param flexRuntime string = 'custom'
 @description('Version of flexRuntime. Empty: the version Flex Consumption offers for it (flexRuntimeVersions below).')
 param flexRuntimeVersion string = ''
 
-// The key that seals requestState (MCP_REQUEST_STATE_KEY): every instance must hold the
-// same one, so a client's retry after a confirmation may land on any of them. Set in the
-// azd environment it survives provisions; unset, each provision makes a new one from two
-// GUIDs (244 random bits), and confirmations asked before it (at most 10 minutes old)
-// are asked again.
 @secure()
-@description('MCP_REQUEST_STATE_KEY: at least 32 random bytes, e.g. `openssl rand -base64 32`. Empty: a new key each provision.')
-param requestStateKey string = ''
+@description('The app\'s own parameters, which app.bicep turns into app settings: main.parameters.json maps azd variables onto its properties. Secure, since a setting may hold a secret.')
+param appParameters object = {}
+
+// A secret made anew at each provision from two GUIDs (244 random bits), for an app setting
+// that needs one when the azd environment sets none (app.bicep: context.generatedSecret).
 @secure()
-@description('Used only when requestStateKey is empty; leave its default.')
+@description('Leave its default: part of the generated secret.')
 param generatedKeyPartA string = newGuid()
 @secure()
-@description('Used only when requestStateKey is empty; leave its default.')
+@description('Leave its default: part of the generated secret.')
 param generatedKeyPartB string = newGuid()
 
 @description('Extra Host header values the MCP endpoint accepts (the app setting MCP_ALLOWED_HOSTS), comma-separated, e.g. a custom domain. Empty: only the app\'s own host name and loopback.')
@@ -136,10 +130,7 @@ var tags = {
 }
 var functionAppName = 'func-mcp-${resourceToken}'
 var deploymentContainerName = 'app-package'
-var snippetsContainerName = 'snippets'
 var entraEnabled = authMode == 'entra'
-// Private snippets need a signed-in user, which only built-in authentication provides.
-var effectiveSnippetsScope = empty(snippetsScope) ? (entraEnabled ? 'user' : 'shared') : snippetsScope
 var preAuthorizedClientIdList = filter(map(split(preAuthorizedClientIds, ','), id => trim(id)), id => !empty(id))
 var allowedClientAppIdList = filter(map(split(allowedClientAppIds, ','), id => trim(id)), id => !empty(id))
 // The version Flex Consumption offers for each stack: the FC1 runtime of the Functions
@@ -172,10 +163,7 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    containerNames: [
-      deploymentContainerName
-      snippetsContainerName
-    ]
+    containerNames: concat([deploymentContainerName], appContainers())
     vnetEnabled: vnetEnabled
   }
 }
@@ -245,16 +233,18 @@ module functionApp 'modules/function-app.bicep' = {
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
-    snippetsContainerName: snippetsContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyInstances: alwaysReadyInstances
     httpConcurrency: httpConcurrency
-    nwsContact: nwsContact
-    snippetsScope: effectiveSnippetsScope
-    tokenExchangeAudience: tokenExchangeAudience
-    requestStateKey: empty(requestStateKey) ? '${generatedKeyPartA}${generatedKeyPartB}' : requestStateKey
+    // What the deployment knows, for app.bicep's settings (see there).
+    appSettings: appSettings({
+      authMode: authMode
+      generatedSecret: '${generatedKeyPartA}${generatedKeyPartB}'
+      graphEndpoint: environment().graph
+      tokenExchangeAudience: tokenExchangeAudience
+    }, appParameters)
     allowedHosts: allowedHosts
     runtimeName: flexRuntime
     runtimeVersion: empty(flexRuntimeVersion) ? flexRuntimeVersions[flexRuntime] : flexRuntimeVersion

@@ -1,18 +1,21 @@
 #!/bin/sh
 # Builds the deployment package for Azure Functions: build/mcp-app.zip, holding
 #   host.json   at the root
-#   handler     at the path host.json names (customHandler.description.defaultExecutablePath),
-#               a static x86_64 Linux (musl) binary, stored with Unix mode 0755
+#   the binary  at the path host.json names (customHandler.description.defaultExecutablePath),
+#               built from the crate's binary of that name as a static x86_64 Linux (musl)
+#               executable, stored with Unix mode 0755
 # and nothing else: that is all the Functions host needs at run time.
 #
 # azd runs it before packaging (azure.yaml, prepackage hook) and uploads the zip as-is.
-# scripts/test.sh runs it too, and tests/api/deploy.rs checks the zip.
+# scripts/test.sh runs it too, and tests/api/deploy.rs checks the zip. The same script
+# packages any rmcp server that scripts/scaffold.sh has made deployable.
 #
-# Needs: cargo (rustup, for the musl target), python3 (writes the zip), and a C compiler
-# for musl, because aws-lc-sys (the TLS crypto of rustls, used by reqwest and object_store)
-# is C: Debian/Ubuntu `musl-tools` (musl-gcc). Run as root with apt, it installs that
-# itself; otherwise it stops and says what to install. Linux x86_64 only (on Windows, use
-# WSL). POSIX sh, so it runs under sh, dash and bash alike.
+# Needs: cargo (rustup, for the musl target), python3 (reads host.json, writes the zip),
+# and a C compiler for musl when a dependency has C parts, as aws-lc-sys (the TLS crypto
+# of rustls, used by reqwest and object_store) does: Debian/Ubuntu `musl-tools`
+# (musl-gcc). Run as root with apt, it installs that itself; otherwise it stops and says
+# what to install. Linux x86_64 only (on Windows, use WSL). POSIX sh, so it runs under sh,
+# dash and bash alike.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -29,8 +32,27 @@ fail() {
 }
 
 command -v cargo >/dev/null 2>&1 || fail "cargo is required: install Rust from https://rustup.rs"
-command -v python3 >/dev/null 2>&1 || fail "python3 is required (it writes the zip)"
+command -v python3 >/dev/null 2>&1 || fail "python3 is required (it reads host.json and writes the zip)"
 [ "$(uname -s)" = Linux ] || fail "build on Linux x86_64 (on Windows: WSL; on macOS: a Linux container)"
+
+# The binary to build: the one host.json tells the Functions host to start, so its name is
+# written in one place.
+bin=$(python3 -c 'import json, posixpath; print(posixpath.basename(json.load(open("host.json", encoding="utf-8"))["customHandler"]["description"]["defaultExecutablePath"]))') ||
+  fail "host.json must name the binary in customHandler.description.defaultExecutablePath"
+
+# The lockfile's versions when there is one (a crate fresh from `cargo new` gets it from
+# its first build); it sits at the root of the crate's workspace.
+locked=
+workspace_manifest=$(cargo locate-project --workspace --message-format plain) ||
+  fail "no Cargo.toml here or above: run this script from a crate"
+if [ -f "$(dirname "$workspace_manifest")/Cargo.lock" ]; then
+  locked=--locked
+fi
+
+# Rust's bundled linker links the static binary, so no musl cross-linker is needed (C
+# parts still need musl-gcc, below).
+CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER:-rust-lld}"
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER
 
 if command -v rustup >/dev/null 2>&1; then
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
@@ -52,12 +74,14 @@ if [ -z "${CC_x86_64_unknown_linux_musl:-}" ]; then
 fi
 export CC_x86_64_unknown_linux_musl
 
-echo "==> cargo build --release --target $target (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-cargo build --locked --release --target "$target" --bin handler
+echo "==> cargo build --release --target $target --bin $bin (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+# $locked unquoted: empty, it is no argument at all.
+# shellcheck disable=SC2086
+cargo build $locked --release --target "$target" --bin "$bin"
 
 echo "==> writing $zip_path"
 mkdir -p "$(dirname "$zip_path")"
-python3 - "$CARGO_TARGET_DIR/$target/release/handler" "$zip_path" <<'PY'
+python3 - "$CARGO_TARGET_DIR/$target/release/$bin" "$zip_path" <<'PY'
 import json, os, posixpath, sys, zipfile
 
 binary, zip_path = sys.argv[1], sys.argv[2]

@@ -1,5 +1,7 @@
 #!/bin/sh
-# Checks a deployed MCP endpoint step by step (crates/rmcp-functions-smoke; README, "After `azd up`").
+# Checks a deployed MCP server step by step with rmcp-functions-smoke (`--help` lists the
+# steps; rust-mcp-functions' docs/deploy.md, "After `azd up`", explains each diagnosis).
+# The same file serves any crate deployed this way: nothing in it names one server.
 #
 #   scripts/smoke.sh                      the azd environment's deployment (what the
 #                                         postdeploy hook in azure.yaml runs)
@@ -8,14 +10,23 @@
 #
 # Without a URL it reads the deployment from the azd environment (the environment azd
 # gives its hooks, else `azd env get-value`): MCP_URL, MCP_AUTH_MODE, the resource group,
-# app and Application Insights names, and the app's Entra ID scope. With MCP_AUTH_MODE=key
-# it fetches the function key with the Azure CLI, with entra a token for that scope (or
-# set MCP_FUNCTION_KEY / MCP_BEARER_TOKEN). Keys and tokens are never printed.
+# app and Application Insights names, and the app's Entra ID scope (outputs of infra/).
+# With MCP_AUTH_MODE=key it fetches the function key with the Azure CLI, with entra a
+# token for that scope (or set MCP_FUNCTION_KEY / MCP_BEARER_TOKEN). Keys and tokens are
+# never printed.
 #
-# Runs the `smoke` binary of crates/rmcp-functions-smoke (cargo builds it on first use; SMOKE_BIN names a
-# prebuilt one). POSIX sh: Linux, macOS, WSL.
+# The binary, first found: SMOKE_BIN; the package rmcp-functions-smoke of this cargo
+# workspace (cargo run, so the check matches the checkout); rmcp-functions-smoke on PATH
+# (cargo install rmcp-functions-smoke, or --path <checkout>/crates/rmcp-functions-smoke);
+# a copy this script installed under target/; else it installs one there, from the
+# rust-mcp-functions checkout below when it is there, else from crates.io.
+# POSIX sh: Linux, macOS, WSL.
 set -eu
 cd "$(dirname "$0")/.."
+
+# The check's crate in a rust-mcp-functions checkout. In this repository, its own; in a
+# crate made deployable by scripts/scaffold.sh, the checkout the scaffold ran from.
+smoke_crate=crates/rmcp-functions-smoke
 
 fail() {
   echo "smoke.sh: error: $*" >&2
@@ -56,9 +67,34 @@ if [ $# -eq 0 ] || [ "${1#-}" != "$1" ]; then
   done
 fi
 
+smoke=rmcp-functions-smoke
+# The version `cargo install` fetches when nothing else is found.
+smoke_version=0.1
+installed="target/$smoke/bin/$smoke"
+
 if [ -n "${SMOKE_BIN:-}" ]; then
   exec "$SMOKE_BIN" "$@"
 fi
-command -v cargo >/dev/null 2>&1 || fail "cargo is required to build the check: install Rust from https://rustup.rs"
-echo "==> building the smoke check (cargo build -p rmcp-functions-smoke)" >&2
-exec cargo run --quiet --locked -p rmcp-functions-smoke --bin smoke -- "$@"
+if command -v cargo >/dev/null 2>&1 &&
+  cargo metadata --no-deps --offline --format-version 1 2>/dev/null | grep -q "\"name\":\"$smoke\""; then
+  echo "==> building the smoke check (cargo run -p $smoke)" >&2
+  exec cargo run --quiet --locked -p "$smoke" -- "$@"
+fi
+if command -v "$smoke" >/dev/null 2>&1; then
+  exec "$smoke" "$@"
+fi
+if [ -x "$installed" ]; then
+  exec "$installed" "$@"
+fi
+command -v cargo >/dev/null 2>&1 ||
+  fail "$smoke is not installed and cargo is not there to install it: install Rust from https://rustup.rs, or put $smoke on PATH (or name it in SMOKE_BIN)"
+if [ -f "$smoke_crate/Cargo.toml" ]; then
+  echo "==> installing the smoke check (cargo install --path $smoke_crate --root target/$smoke)" >&2
+  cargo install --quiet --locked --path "$smoke_crate" --root "target/$smoke" ||
+    fail "cannot install $smoke from $smoke_crate: name a built one in SMOKE_BIN"
+  exec "$installed" "$@"
+fi
+echo "==> installing the smoke check (cargo install $smoke@$smoke_version --root target/$smoke)" >&2
+cargo install --quiet --locked --root "target/$smoke" "$smoke@$smoke_version" ||
+  fail "cannot install $smoke from crates.io: install it from a rust-mcp-functions checkout (cargo install --path <checkout>/crates/$smoke), or name a built one in SMOKE_BIN"
+exec "$installed" "$@"

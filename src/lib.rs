@@ -15,12 +15,17 @@
 //! - [`weather`], [`snippets`], [`identity`], [`widget`]: the domain code, testable
 //!   without MCP.
 //! - [`config`]: every setting, parsed once from the environment.
+//! - [`fault`]: how a failure of storage, Entra ID or Graph reaches the caller
+//!   (quietly, with the invocation id) and the log (whole).
 
 pub mod cache_hints;
 pub mod completions;
 pub mod config;
+pub mod fault;
 pub mod identity;
 pub mod prompts;
+#[cfg(test)]
+mod property;
 pub mod resources;
 pub mod server;
 pub mod snippets;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::{
     config::SnippetsScope,
+    fault,
     identity::Identity,
     resources::{SNIPPET_URI_PREFIX, mime_type},
     snippets::{Owner, SnippetError, Snippets},
@@ -59,10 +60,7 @@ impl Prompts {
             Err(e @ (SnippetError::NotFound { .. } | SnippetError::InvalidName(_))) => {
                 return Err(McpError::invalid_params(e.sentence(), None));
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "snippet storage failed");
-                return Err(McpError::internal_error(e.sentence(), None));
-            }
+            Err(e) => return Err(McpError::internal_error(fault::report(&e), None)),
         };
         let resource = ResourceContents::TextResourceContents {
             uri: format!("{SNIPPET_URI_PREFIX}{}", snippet.name),

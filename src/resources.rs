@@ -15,6 +15,7 @@ use rmcp::{
 use crate::{
     cache_hints::{self, Hint},
     config::SnippetsScope,
+    fault,
     identity::Caller,
     snippets::{Owner, SnippetError, SnippetInfo, SnippetName, Snippets},
     widget,
@@ -166,14 +167,93 @@ pub fn mime_type(name: &str) -> &'static str {
     }
 }
 
+/// A failure to read storage: a JSON-RPC internal error, told through
+/// [`fault::report`] like the tools' storage failures.
 fn storage_error(error: SnippetError) -> McpError {
-    tracing::warn!(%error, "snippet storage failed");
-    McpError::internal_error(error.sentence(), None)
+    McpError::internal_error(fault::report(&error), None)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::mime_type;
+    use proptest::prelude::*;
+    use rmcp::model::ErrorCode;
+
+    use super::*;
+    use crate::{
+        config::{
+            DEFAULT_SNIPPETS_MAX_COUNT, DEFAULT_SNIPPETS_MAX_TOTAL_BYTES, SnippetLimits,
+            StorageConfig,
+        },
+        identity::AnonymousReason,
+    };
+
+    /// A snippet collection with one snippet, `a`, and a file next to the collection
+    /// that no URI may reach.
+    fn collection() -> (tempfile::TempDir, Resources) {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("snippets");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.json"), "inside").unwrap();
+        std::fs::write(root.path().join("secret.json"), "outside").unwrap();
+        let limits = SnippetLimits {
+            max_count: DEFAULT_SNIPPETS_MAX_COUNT,
+            max_bytes: DEFAULT_SNIPPETS_MAX_TOTAL_BYTES,
+        };
+        let snippets = Arc::new(Snippets::new(StorageConfig::Local { dir }, limits));
+        let resources = Resources {
+            snippets,
+            scope: SnippetsScope::Shared,
+        };
+        (root, resources)
+    }
+
+    /// A URI as a client could send it: ours with any tail, path tricks, or anything.
+    fn uri() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ".{0,40}".prop_map(|tail| format!("{SNIPPET_URI_PREFIX}{tail}")),
+            "(\\.\\./|%2e|/|a|secret|\\.json|\\\\){0,6}"
+                .prop_map(|tail| format!("{SNIPPET_URI_PREFIX}{tail}")),
+            Just(format!("{SNIPPET_URI_PREFIX}a")),
+            Just(format!("{SNIPPET_URI_PREFIX}../secret")),
+            ".{0,60}",
+        ]
+    }
+
+    /// Any URI reads the one snippet it names in the collection, or is not found;
+    /// never anything outside, never a panic. Any cursor pages or is refused as
+    /// invalid. (A plain runner rather than `proptest!`: the collection and the
+    /// runtime are built once, not per case.)
+    #[test]
+    fn fuzz_resource_uris_and_cursors() {
+        let (_root, resources) = collection();
+        let caller = Caller::Anonymous(AnonymousReason::SignInOff);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut config = crate::property::config();
+        config.source_file = Some(file!());
+        let mut runner = proptest::test_runner::TestRunner::new(config);
+        let inputs = (uri(), proptest::option::of(".{0,40}"));
+        let outcome = runner.run(&inputs, |(uri, cursor)| {
+            match runtime.block_on(resources.read(&uri, &caller)) {
+                Ok(read) => {
+                    let ours = uri == format!("{SNIPPET_URI_PREFIX}a");
+                    prop_assert!(ours || widget::read(&uri).is_some(), "{}", uri);
+                    let text = serde_json::to_string(&read).unwrap();
+                    prop_assert!(!text.contains("outside"));
+                }
+                Err(error) => prop_assert_eq!(error.code, ErrorCode::RESOURCE_NOT_FOUND, "{}", uri),
+            }
+            match runtime.block_on(resources.list(cursor.as_deref(), &caller)) {
+                Ok(list) => prop_assert!(list.resources.len() <= 2),
+                Err(error) => prop_assert_eq!(error.code, ErrorCode::INVALID_PARAMS),
+            }
+            Ok(())
+        });
+        if let Err(failure) = outcome {
+            panic!("{failure}");
+        }
+    }
 
     #[test]
     fn the_extension_names_the_media_type() {

@@ -31,6 +31,7 @@ use crate::{
     cache_hints::{self, Hint},
     completions::Completions,
     config::{Config, RequestStateKey, SnippetsScope, StorageConfig},
+    fault,
     identity::{Caller, Identity},
     prompts::Prompts,
     resources::Resources,
@@ -158,6 +159,32 @@ fn log_settings(config: &Config) {
     }
 }
 
+/// Runs one request's work inside `span`, with its invocation id where a failure
+/// reported to the caller ([`fault::report`]) finds it.
+async fn traced<F: Future>(
+    span: tracing::Span,
+    invocation_id: Option<String>,
+    work: F,
+) -> F::Output {
+    fault::within(invocation_id, work.instrument(span)).await
+}
+
+/// The span of a resources request: the method, the invocation id and the trace id
+/// (not the URI, which names a snippet).
+fn resource_span(
+    method: &'static str,
+    context: &RequestContext<RoleServer>,
+) -> (tracing::Span, Option<String>) {
+    let invocation_id = rmcp_functions::invocation_id(context).map(str::to_owned);
+    let span = tracing::info_span!(
+        "resources",
+        method,
+        invocation_id = invocation_id.as_deref(),
+        trace_id = rmcp_functions::trace_id(context),
+    );
+    (span, invocation_id)
+}
+
 /// The server's identity and capabilities: tools, prompts, resources (the weather
 /// widget, with the MCP Apps extension that names its media type, and the saved
 /// snippets), and completions of snippet names.
@@ -207,14 +234,15 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let invocation_id = rmcp_functions::invocation_id(&context).map(str::to_owned);
         let span = tracing::info_span!(
             "tool",
             tool = %rmcp_functions::clip(&request.name),
-            invocation_id = rmcp_functions::invocation_id(&context),
+            invocation_id = invocation_id.as_deref(),
             trace_id = rmcp_functions::trace_id(&context),
         );
         let call = ToolCallContext::new(&self.inner.tools, request, context);
-        self.inner.tool_router.call(call).instrument(span).await
+        traced(span, invocation_id, self.inner.tool_router.call(call)).await
     }
 
     async fn list_tools(
@@ -252,13 +280,24 @@ impl ServerHandler for McpServer {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
+        let invocation_id = rmcp_functions::invocation_id(&context).map(str::to_owned);
+        let span = tracing::info_span!(
+            "prompt",
+            prompt = %request.name,
+            invocation_id = invocation_id.as_deref(),
+        );
         let prompt = PromptContext::new(
             &self.inner.prompts,
             request.name,
             request.arguments,
             context,
         );
-        self.inner.prompt_router.get_prompt(prompt).await
+        traced(
+            span,
+            invocation_id,
+            self.inner.prompt_router.get_prompt(prompt),
+        )
+        .await
     }
 
     async fn list_resources(
@@ -268,7 +307,9 @@ impl ServerHandler for McpServer {
     ) -> Result<ListResourcesResult, McpError> {
         let cursor = request.and_then(|r| r.cursor);
         let caller = self.caller(&context);
-        self.inner.resources.list(cursor.as_deref(), &caller).await
+        let (span, invocation_id) = resource_span("resources/list", &context);
+        let list = self.inner.resources.list(cursor.as_deref(), &caller);
+        traced(span, invocation_id, list).await
     }
 
     async fn read_resource(
@@ -277,8 +318,9 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let caller = self.caller(&context);
-        let result = self.inner.resources.read(&request.uri, &caller).await?;
-        Ok(result.into())
+        let (span, invocation_id) = resource_span("resources/read", &context);
+        let read = self.inner.resources.read(&request.uri, &caller);
+        Ok(traced(span, invocation_id, read).await?.into())
     }
 
     async fn complete(

@@ -1,6 +1,6 @@
 // The Flex Consumption plan and the function app that runs the MCP server.
 // The app runs the `custom` runtime stack (or `node`, the fallback): on either, the
-// Functions host starts our `handler` binary (named in host.json) and proxies every HTTP
+// Functions host starts the server's binary (named in host.json) and proxies every HTTP
 // request to it (the mcp-custom-handler profile).
 param name string
 param planName string
@@ -10,7 +10,6 @@ param identityId string
 param identityClientId string
 param storageAccountName string
 param deploymentContainerName string
-param snippetsContainerName string
 param applicationInsightsName string
 @allowed([
   512
@@ -24,19 +23,9 @@ param alwaysReadyInstances int
 @minValue(1)
 @maxValue(1000)
 param httpConcurrency int
-@description('NWS_CONTACT for the weather tools; empty leaves it unset (the server then uses the app\'s URL).')
-param nwsContact string
-@description('SNIPPETS_SCOPE: user (a private snippet collection per signed-in user) or shared.')
-@allowed([
-  'shared'
-  'user'
-])
-param snippetsScope string
 @secure()
-@description('MCP_REQUEST_STATE_KEY: the key every instance seals and opens requestState with.')
-param requestStateKey string
-@description('TOKEN_EXCHANGE_AUDIENCE for the on-behalf-of exchange; empty leaves it unset (the server then uses api://AzureADTokenExchange).')
-param tokenExchangeAudience string
+@description('The app\'s own settings (app.bicep); the platform\'s below win over them.')
+param appSettings object
 @description('MCP_ALLOWED_HOSTS, extra Host values the MCP endpoint accepts; empty leaves it unset.')
 param allowedHosts string
 @description('Flex runtime stack: custom, or node (the fallback; main.bicep, flexRuntime).')
@@ -88,15 +77,15 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 var baseSettings = {
   // Required in Azure for the mcp-custom-handler profile (not locally).
   AzureWebJobsFeatureFlags: 'EnableMcpCustomHandlerPreview'
-  // The host's storage connection, by managed identity. The snippet tools read these too.
+  // The host's storage connection, by managed identity. The app's tools may use it too.
   AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
-  SNIPPETS_CONTAINER: snippetsContainerName
-  SNIPPETS_SCOPE: snippetsScope
-  MCP_REQUEST_STATE_KEY: requestStateKey
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // Entra ID of the deployment's cloud, where Azure Identity libraries (and our on-behalf-of
+  // exchange) get tokens: a sovereign-cloud deployment never sends them to the public cloud.
+  AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
 }
 
 // Key mode: the host demands a function key (x-functions-key header) on every request.
@@ -124,18 +113,10 @@ var entraSettings = authMode == 'entra'
     }
   : {}
 
-// Sovereign clouds: the audience of the managed-identity token in that exchange.
-var tokenExchangeSettings = authMode == 'entra' && !empty(tokenExchangeAudience)
-  ? {
-      TOKEN_EXCHANGE_AUDIENCE: tokenExchangeAudience
-    }
-  : {}
-
-var contactSettings = empty(nwsContact) ? {} : { NWS_CONTACT: nwsContact }
-
 var hostSettings = empty(allowedHosts) ? {} : { MCP_ALLOWED_HOSTS: allowedHosts }
 
-var appSettings = union(baseSettings, contactSettings, hostSettings, keySettings, entraSettings, tokenExchangeSettings)
+// The app's own first, so a setting the platform needs can never be overridden by one of them.
+var settings = union(appSettings, baseSettings, hostSettings, keySettings, entraSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name
@@ -158,7 +139,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       appSettings: [
-        for setting in items(appSettings): {
+        for setting in items(settings): {
           name: setting.key
           value: setting.value
         }
@@ -251,9 +232,12 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (authMode == 'entra')
         }
       }
     }
+    // Off: the token store keeps each signed-in user's tokens for /.auth/me and the
+    // X-MS-TOKEN-* headers, and nothing reads those (the on-behalf-of exchange uses the
+    // caller's bearer token). Kept tokens would only be more to protect.
     login: {
       tokenStore: {
-        enabled: true
+        enabled: false
       }
     }
   }

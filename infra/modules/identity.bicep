@@ -1,5 +1,6 @@
 // The user-assigned identity the function app runs as: it reads the deployment package,
-// keeps snippets in Blob Storage and sends telemetry, all without keys or secrets.
+// reaches Blob Storage for the host and the tools, and sends telemetry, all without keys
+// or secrets.
 param name string
 param location string
 param tags object

@@ -1,5 +1,5 @@
 // The storage account: the deployment package container (Flex Consumption runs the zip
-// from there) and the `snippets` container the snippet tools use. Only Entra ID access:
+// from there) and the containers the app's tools use (app.bicep). Only Entra ID access:
 // shared keys and anonymous blob access are off.
 param name string
 param location string

@@ -52,9 +52,13 @@ pub struct OboConfig {
     /// The app registration built-in authentication validates tokens for
     /// (`WEBSITE_AUTH_CLIENT_ID`): the `client_id` of the exchange.
     pub client_id: String,
-    /// The tenant whose token endpoint is called: the first entry of
-    /// `WEBSITE_AUTH_AAD_ALLOWED_TENANTS`.
+    /// The tenant whose token endpoint is called for a caller from a tenant not in
+    /// the list (or naming none): the first entry of `WEBSITE_AUTH_AAD_ALLOWED_TENANTS`.
     pub tenant: String,
+    /// Every entry of `WEBSITE_AUTH_AAD_ALLOWED_TENANTS`, lowercase: tenant ids or
+    /// domains. A caller whose tenant id is one of them is exchanged in that tenant
+    /// ([`OboConfig::tenant_for`]).
+    pub allowed_tenants: Vec<String>,
     /// The user-assigned managed identity whose token is the app registration's client
     /// assertion (`OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID`; the app registration trusts
     /// it through a federated identity credential).
@@ -74,12 +78,27 @@ pub struct OboConfig {
 }
 
 impl OboConfig {
-    /// `{AZURE_AUTHORITY_HOST}/{tenant}/oauth2/v2.0/token`.
-    pub fn token_endpoint(&self) -> String {
+    /// The tenant to exchange a caller's token in: the caller's own (the `tid` of
+    /// their principal) when it is one of the allowed tenants, since a guest's or
+    /// another allowed tenant's user can only be exchanged in the tenant that issued
+    /// their token; else the first allowed tenant.
+    pub fn tenant_for(&self, caller_tenant: Option<&str>) -> &str {
+        caller_tenant
+            .and_then(|tid| {
+                self.allowed_tenants
+                    .iter()
+                    .find(|allowed| allowed.eq_ignore_ascii_case(tid))
+            })
+            .unwrap_or(&self.tenant)
+    }
+
+    /// `{AZURE_AUTHORITY_HOST}/{tenant}/oauth2/v2.0/token`, for a caller from
+    /// `caller_tenant` ([`OboConfig::tenant_for`]).
+    pub fn token_endpoint(&self, caller_tenant: Option<&str>) -> String {
         format!(
             "{}/{}/oauth2/v2.0/token",
             self.authority_host.as_str().trim_end_matches('/'),
-            self.tenant
+            self.tenant_for(caller_tenant)
         )
     }
 
@@ -174,7 +193,7 @@ fn obo_setup(get: &impl Fn(&str) -> Option<String>) -> Result<OboSetup, ConfigEr
     let client_id = get(CLIENT_ID_VAR)
         .map(|v| guid_setting(CLIENT_ID_VAR, &v))
         .transpose()?;
-    let tenant = get(TENANTS_VAR).map(|v| first_tenant(&v)).transpose()?;
+    let tenants = get(TENANTS_VAR).map(|v| allowed_tenants(&v)).transpose()?;
     let managed_identity_client_id = get(MI_CLIENT_ID_VAR)
         .map(|v| guid_setting(MI_CLIENT_ID_VAR, &v))
         .transpose()?;
@@ -192,20 +211,21 @@ fn obo_setup(get: &impl Fn(&str) -> Option<String>) -> Result<OboSetup, ConfigEr
 
     match (
         client_id,
-        tenant,
+        tenants,
         managed_identity_client_id,
         identity_endpoint,
         identity_header,
     ) {
         (
             Some(client_id),
-            Some(tenant),
+            Some((tenant, allowed_tenants)),
             Some(managed_identity_client_id),
             Some(identity_endpoint),
             Some(identity_header),
         ) => Ok(OboSetup::Ready(Box::new(OboConfig {
             client_id,
             tenant,
+            allowed_tenants,
             managed_identity_client_id,
             identity_endpoint,
             identity_header,
@@ -240,29 +260,31 @@ fn guid_setting(name: &'static str, value: &str) -> Result<String, ConfigError> 
     })
 }
 
-/// The first entry of `WEBSITE_AUTH_AAD_ALLOWED_TENANTS`: a tenant id or domain. It
-/// becomes a path segment of the token endpoint, so only letters, digits, `.` and `-`
-/// are accepted.
-fn first_tenant(value: &str) -> Result<String, ConfigError> {
-    let first = value
+/// `WEBSITE_AUTH_AAD_ALLOWED_TENANTS`: the first entry (the default tenant) and
+/// every entry, tenant ids or domains, lowercase. Any of them can become a path
+/// segment of the token endpoint, so each may hold only letters, digits, `.` and `-`.
+fn allowed_tenants(value: &str) -> Result<(String, Vec<String>), ConfigError> {
+    let tenants: Vec<String> = value
         .split(',')
         .map(str::trim)
-        .find(|s| !s.is_empty())
-        .unwrap_or_default();
-    let valid = !first.is_empty()
-        && first.len() <= 256
-        && first
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    if valid {
-        Ok(first.to_ascii_lowercase())
-    } else {
-        Err(ConfigError::new(
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let valid = |tenant: &String| {
+        tenant.len() <= 256
+            && tenant
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    };
+    match tenants.first() {
+        Some(first) if tenants.iter().all(valid) => Ok((first.clone(), tenants)),
+        _ => Err(ConfigError::new(
             TENANTS_VAR,
             value,
             "expected a comma-separated list of tenant ids or domains (e.g. \
-             contoso.onmicrosoft.com); the first is used",
-        ))
+             contoso.onmicrosoft.com); a caller from one of them is exchanged there, \
+             anyone else in the first",
+        )),
     }
 }
 

@@ -139,3 +139,96 @@ fn the_request_state_key_is_long_enough_and_never_echoed() {
     assert!(!err.to_string().contains("short-secret-value"), "{err}");
     assert!(err.to_string().contains("18 bytes"), "{err}");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Every setting the server reads.
+    const SETTINGS: &[&str] = &[
+        "FUNCTIONS_CUSTOMHANDLER_PORT",
+        "MCP_ALLOWED_HOSTS",
+        "MCP_ALLOWED_ORIGINS",
+        "LOG_FORMAT",
+        "RUST_LOG",
+        "NWS_API_BASE_URL",
+        "NWS_CONTACT",
+        "OPEN_METEO_GEOCODING_URL",
+        "OPEN_METEO_FORECAST_URL",
+        "WEATHER_TIMEOUT_SECONDS",
+        "AzureWebJobsStorage",
+        "AzureWebJobsStorage__blobServiceUri",
+        "AzureWebJobsStorage__accountName",
+        "AzureWebJobsStorage__credential",
+        "AzureWebJobsStorage__clientId",
+        "SNIPPETS_CONTAINER",
+        "SNIPPETS_DIR",
+        "SNIPPETS_SCOPE",
+        "SNIPPETS_MAX_COUNT",
+        "SNIPPETS_MAX_TOTAL_BYTES",
+        "WEBSITE_AUTH_ENABLED",
+        "WEBSITE_AUTH_CLIENT_ID",
+        "WEBSITE_AUTH_AAD_ALLOWED_TENANTS",
+        "OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID",
+        "IDENTITY_ENDPOINT",
+        "IDENTITY_HEADER",
+        "TOKEN_EXCHANGE_AUDIENCE",
+        "TokenExchangeAudience",
+        "AZURE_AUTHORITY_HOST",
+        "GRAPH_API_BASE_URL",
+        "GRAPH_TIMEOUT_SECONDS",
+        "WEBSITE_HOSTNAME",
+        "WEBSITE_INSTANCE_ID",
+        "MCP_REQUEST_STATE_KEY",
+    ];
+
+    /// Settings whose values are (or hold) secrets, which an error never quotes.
+    /// Other settings' errors quote the value, so the operator sees the typo.
+    const SECRET_SETTINGS: &[&str] = &[
+        "AzureWebJobsStorage",
+        "MCP_REQUEST_STATE_KEY",
+        "IDENTITY_HEADER",
+    ];
+
+    /// A secret, as an account key or a SAS signature.
+    const SECRET: &str = "S3cr3tK3yV4lu3==";
+
+    /// What an operator (or a typo) could put in a setting.
+    fn value() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            Just(format!("AccountKey={SECRET}")),
+            Just(format!("SharedAccessSignature=sv=2024&sig={SECRET}")),
+            "(AccountName|BlobEndpoint|DefaultEndpointsProtocol|EndpointSuffix|UseDevelopmentStorage)=[^;]{0,24}",
+            "[^;]{0,12}",
+        ];
+        prop_oneof![
+            proptest::collection::vec(part, 0..5).prop_map(|parts| parts.join(";")),
+            "(https?|ftp)://[a-z0-9.:\\[\\]@%/-]{0,30}",
+            "-?[0-9]{0,6}(\\.[0-9]{0,4})?",
+            "[0-9a-fA-F-]{30,40}(,[a-z.]{0,12})?",
+            ".{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::property::config())]
+
+        /// Any settings start the server or stop it naming the setting at fault;
+        /// never a panic, and a secret is never quoted back.
+        #[test]
+        fn fuzz_settings(settings in proptest::collection::btree_map(
+            proptest::sample::select(SETTINGS), value(), 0..8,
+        )) {
+            match Config::from_lookup(|name| settings.get(name).cloned()) {
+                Ok(_) => {}
+                Err(error) => {
+                    prop_assert!(SETTINGS.contains(&error.name), "{}", error.name);
+                    if SECRET_SETTINGS.contains(&error.name) {
+                        prop_assert!(!error.to_string().contains(SECRET), "{}", error);
+                    }
+                }
+            }
+        }
+    }
+}

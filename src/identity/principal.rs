@@ -128,10 +128,15 @@ pub enum PrincipalError {
     NoUserId,
     #[error("the principal's object id is not a GUID")]
     InvalidUserId,
+    #[error(
+        "the X-MS-CLIENT-PRINCIPAL-ID header names another user than the principal's \
+         object id (oid)"
+    )]
+    IdMismatch,
 }
 
 impl PrincipalError {
-    const COUNT: usize = 6;
+    const COUNT: usize = 7;
 
     fn index(self) -> usize {
         match self {
@@ -141,6 +146,7 @@ impl PrincipalError {
             Self::NotJson => 3,
             Self::NoUserId => 4,
             Self::InvalidUserId => 5,
+            Self::IdMismatch => 6,
         }
     }
 }
@@ -314,32 +320,11 @@ pub(crate) fn read_principal(headers: &HeaderMap) -> Result<Option<Principal>, P
         (Some(_), Some(_)) => return Err(PrincipalError::Repeated),
         (Some(value), None) => Some(decode(value)?),
     };
-    let header_id = headers.get(PRINCIPAL_ID_HEADER);
-    if decoded.is_none() && header_id.is_none() {
+    let header_ids = headers.get_all(PRINCIPAL_ID_HEADER);
+    if decoded.is_none() && header_ids.iter().next().is_none() {
         return Ok(None);
     }
-
-    // The oid claim is the key; the ID header only stands in when the claim is absent.
-    // Every oid claim must name the same user.
-    let user_id = match decoded
-        .as_ref()
-        .map(|p| p.values(&OID_CLAIMS).collect::<Vec<_>>())
-    {
-        Some(oids) if !oids.is_empty() => {
-            let first = UserId::parse(oids[0]).map_err(|_| PrincipalError::InvalidUserId)?;
-            for other in &oids[1..] {
-                if UserId::parse(other).ok().as_ref() != Some(&first) {
-                    return Err(PrincipalError::InvalidUserId);
-                }
-            }
-            first
-        }
-        _ => {
-            let value = header_id.ok_or(PrincipalError::NoUserId)?;
-            let value = value.to_str().map_err(|_| PrincipalError::InvalidUserId)?;
-            UserId::parse(value).map_err(|_| PrincipalError::InvalidUserId)?
-        }
-    };
+    let user_id = user_id(decoded.as_ref(), header_ids)?;
 
     let name = decoded
         .as_ref()
@@ -381,6 +366,37 @@ pub(crate) fn read_principal(headers: &HeaderMap) -> Result<Option<Principal>, P
         scopes,
         access_token: bearer_token(headers),
     }))
+}
+
+/// The user key. The oid claim is the key, and every oid claim must name the same
+/// user; the ID header stands in when there is no claim. Where both are present they
+/// must agree: the platform writes both from one token, so a disagreement means one
+/// of them did not come from it, and neither is believed.
+fn user_id(
+    principal: Option<&ClientPrincipal>,
+    header_ids: http::header::GetAll<'_, HeaderValue>,
+) -> Result<UserId, PrincipalError> {
+    let mut claimed = None;
+    for oid in principal.into_iter().flat_map(|p| p.values(&OID_CLAIMS)) {
+        let oid = UserId::parse(oid).map_err(|_| PrincipalError::InvalidUserId)?;
+        match &claimed {
+            None => claimed = Some(oid),
+            Some(first) if *first == oid => {}
+            Some(_) => return Err(PrincipalError::InvalidUserId),
+        }
+    }
+    let mut user_id = claimed;
+    for value in header_ids {
+        let parsed = value.to_str().ok().map(UserId::parse);
+        match (parsed, &user_id) {
+            (Some(Ok(id)), None) => user_id = Some(id),
+            (Some(Ok(id)), Some(known)) if id == *known => {}
+            // Unreadable, or another user than the claim or an earlier header.
+            (_, Some(_)) => return Err(PrincipalError::IdMismatch),
+            (_, None) => return Err(PrincipalError::InvalidUserId),
+        }
+    }
+    user_id.ok_or(PrincipalError::NoUserId)
 }
 
 fn decode(value: &HeaderValue) -> Result<ClientPrincipal, PrincipalError> {

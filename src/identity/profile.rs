@@ -38,7 +38,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::principal::Caller;
-use crate::config::{IdentityConfig, OboConfig, OboSetup, Secret};
+use crate::{
+    config::{IdentityConfig, OboConfig, OboSetup, Secret},
+    fault::{self, Fault},
+};
 
 /// The profile fields the tool reports, as Graph names them.
 const SELECT: &str = "displayName,mail,userPrincipalName,jobTitle,officeLocation";
@@ -148,6 +151,16 @@ pub enum ProfileError {
     Timeout { limit: Duration },
 }
 
+/// Already quiet: status codes and error names only, never an endpoint, a token or
+/// a service's description (which can quote names), so the log line holds the same
+/// text after the kind. What went wrong on the wire is logged where it happens
+/// ([`transport_error`]).
+impl Fault for ProfileError {
+    fn detail(&self) -> String {
+        format!("{}: {self}", self.kind())
+    }
+}
+
 fn consent_text(consent_url: Option<&str>) -> String {
     let how = match consent_url {
         Some(url) => format!(
@@ -244,32 +257,40 @@ impl ProfileClient {
         let Some(user_token) = &principal.access_token else {
             return Err(ProfileError::NoUserToken);
         };
-        let result = match tokio::time::timeout(self.timeout, self.lookup(obo, user_token)).await {
+        let lookup = self.lookup(obo, principal.tenant_id.as_deref(), user_token);
+        let result = match tokio::time::timeout(self.timeout, lookup).await {
             Ok(result) => result,
             Err(_) => Err(ProfileError::Timeout {
                 limit: self.timeout,
             }),
         };
+        // A failure's error line is the tool's ([`crate::fault::report`]); this one
+        // adds whose lookup it was.
         match &result {
             Ok(_) => tracing::debug!(user_id = %principal.user_id, "read the Graph profile"),
-            Err(error) => tracing::warn!(
+            Err(error) => tracing::debug!(
                 user_id = %principal.user_id,
                 reason = error.kind(),
-                error = %error,
                 "could not read the Graph profile"
             ),
         }
         result
     }
 
+    /// The three calls. `tenant` is the caller's (`tid`), which picks the tenant of
+    /// the exchange ([`OboConfig::tenant_for`]).
     async fn lookup(
         &self,
         obo: &OboConfig,
+        tenant: Option<&str>,
         user_token: &Secret,
     ) -> Result<GraphProfile, ProfileError> {
         let client = self.client()?;
         let assertion = self.assertion(client, obo).await?;
-        let graph_token = match self.exchange(client, obo, &assertion, user_token).await {
+        let graph_token = match self
+            .exchange(client, obo, tenant, &assertion, user_token)
+            .await
+        {
             Err(ProfileError::AppCredentialRejected {
                 code: Some(CLIENT_ASSERTION_EXPIRED),
             }) => {
@@ -278,7 +299,8 @@ impl ProfileClient {
                 );
                 *self.assertion.lock().await = None;
                 let assertion = self.assertion(client, obo).await?;
-                self.exchange(client, obo, &assertion, user_token).await?
+                self.exchange(client, obo, tenant, &assertion, user_token)
+                    .await?
             }
             other => other?,
         };
@@ -350,11 +372,13 @@ impl ProfileClient {
         Ok(token)
     }
 
-    /// The on-behalf-of exchange: the caller's token for a delegated Graph token.
+    /// The on-behalf-of exchange: the caller's token for a delegated Graph token, in
+    /// the caller's `tenant` when it is an allowed one.
     async fn exchange(
         &self,
         client: &Client,
         obo: &OboConfig,
+        tenant: Option<&str>,
         assertion: &Secret,
         user_token: &Secret,
     ) -> Result<Secret, ProfileError> {
@@ -367,9 +391,9 @@ impl ProfileClient {
             .append_pair("requested_token_use", "on_behalf_of")
             .append_pair("scope", &obo.graph_scope())
             .finish();
-        tracing::debug!(tenant = %obo.tenant, scope = %obo.graph_scope(), "exchanging the caller's token (on-behalf-of)");
+        tracing::debug!(tenant = %obo.tenant_for(tenant), scope = %obo.graph_scope(), "exchanging the caller's token (on-behalf-of)");
         let response = client
-            .post(obo.token_endpoint())
+            .post(obo.token_endpoint(tenant))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
             .body(form)
@@ -556,8 +580,12 @@ fn is_code_name(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
-/// What went wrong on the wire, without the URL (it may carry query parameters).
+/// What went wrong on the wire, for the caller: without the URL or the system's
+/// words. The whole error goes to the log (inside the tool's span, so with the
+/// invocation id the caller is given); its URLs carry no secret (the identity
+/// header and the tokens travel in headers and the form body).
 fn transport_error(error: &reqwest::Error) -> String {
+    tracing::warn!(error = %fault::chain(error), "a request for the Graph profile failed");
     if error.is_timeout() {
         "timed out".to_owned()
     } else if error.is_connect() {

@@ -100,14 +100,17 @@ pub(super) async fn create_container(
         tracing::info!(container = %config.container, "created the snippet container");
         return Ok(());
     }
+    // Worded like object_store's own errors ("status code: 403 Forbidden"), so the
+    // caller's text can name the status and code (see `error::storage_failure`).
     let code = response
         .headers()
         .get("x-ms-error-code")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("no error code")
-        .to_owned();
+        .map(|code| format!(", error code: {code}"))
+        .unwrap_or_default();
     Err(generic(format!(
-        "the container {:?} does not exist, and creating it was refused: {status} {code}",
+        "the container {:?} does not exist, and creating it was refused (status code: \
+         {status}{code})",
         config.container
     )))
 }

@@ -46,7 +46,8 @@ impl Backend {
         }
     }
 
-    /// Names the backend in error messages ("Azure Blob Storage … failed: …").
+    /// Names the backend in the log line of a storage failure, never to the caller
+    /// (see [`SnippetError::Storage`]).
     pub(super) fn label(&self) -> String {
         match self {
             Self::Local { dir, .. } => format!("the local snippet directory {}", dir.display()),
@@ -77,10 +78,12 @@ impl Backend {
                     .get_or_try_init(|| async {
                         // Created here, not at start-up: `cargo run` leaves no empty
                         // folder behind unless snippets are used.
+                        // The io::Error itself, so the caller's text can name its
+                        // kind; the directory is in the log line ([`Self::label`]).
                         tokio::fs::create_dir_all(dir).await.map_err(|e| {
                             object_store::Error::Generic {
                                 store: "LocalFileSystem",
-                                source: format!("cannot create {}: {e}", dir.display()).into(),
+                                source: Box::new(e),
                             }
                         })?;
                         // fsync: a save that returned is on disk. Snippets are small.

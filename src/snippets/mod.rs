@@ -14,9 +14,9 @@
 //! the version they were shown (`If-Match` on Blob Storage, a lock locally).
 //!
 //! A collection is capped ([`SnippetLimits`]): a save that would add a snippet past
-//! the count, or bytes past the total, is refused before anything is written. So
-//! counting a collection before a save stays cheap, and a listing reads one page from
-//! storage, never the whole collection.
+//! the count, or bytes past the total, is refused before anything is written. The
+//! caps keep the count a save starts with cheap. Listings read one page from storage,
+//! never the whole collection.
 
 mod azure;
 mod backend;
@@ -226,7 +226,9 @@ impl Snippets {
 
     /// Saves `content` under `name` in `owner`'s collection. With `overwrite ==
     /// false` an existing snippet is left untouched and
-    /// [`SnippetError::AlreadyExists`] returned.
+    /// [`SnippetError::AlreadyExists`] returned. A save past the collection's caps is
+    /// refused, and nothing written. The caps are checked against a count taken just
+    /// before the write: saves of new names racing at the cap can each pass it.
     pub async fn save(
         &self,
         owner: &Owner,

@@ -99,7 +99,45 @@ impl fmt::Display for SnippetName {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Text that is mostly near a name: the allowed characters, path tricks, and
+    /// anything else now and then.
+    fn name_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Za-z0-9._/\\-]{0,140}",
+            ".{0,140}",
+            "[a-z]{1,4}(\\.\\.|/|%2e|\\.json)?[a-z.]{0,4}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::property::config())]
+
+        /// Whatever arrives, a name is either refused (never a panic) or it keeps
+        /// the rule, and maps to one object and back.
+        #[test]
+        fn fuzz_snippet_names(name in name_like()) {
+            match SnippetName::parse(&name) {
+                Ok(parsed) => {
+                    prop_assert_eq!(parsed.as_str(), name.as_str());
+                    prop_assert!((1..=MAX_LEN).contains(&name.len()));
+                    prop_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
+                    prop_assert!(name.as_bytes()[0].is_ascii_alphanumeric());
+                    prop_assert!(!name.contains("..") && !name.ends_with('.'));
+                    prop_assert_eq!(SnippetName::from_object_name(&parsed.object_name()), Some(parsed));
+                }
+                Err(error) => prop_assert!(error.to_string().contains(NAME_RULE)),
+            }
+            // An object name this server did not write is never taken for a snippet
+            // with another name.
+            if let Some(from_object) = SnippetName::from_object_name(&name) {
+                prop_assert_eq!(from_object.object_name(), name);
+            }
+        }
+    }
 
     #[test]
     fn accepts_ordinary_names() {

@@ -143,12 +143,18 @@ impl Confirmations {
         let Some(response) = responses.and_then(|r| r.get(QUESTION)) else {
             return Ok(Reply::Unanswered(facts));
         };
-        let result = ElicitResult::deserialize(response).map_err(|e| {
+        let not_a_result = |e: &dyn std::fmt::Display| {
             McpError::invalid_params(
                 format!("inputResponses.{QUESTION} is not an elicitation result: {e}"),
                 None,
             )
-        })?;
+        };
+        // serde also reads a struct from an array (`["accept", {"confirm": true}]`);
+        // an elicitation result is an object, and nothing else is taken for a yes.
+        if !response.is_object() {
+            return Err(not_a_result(&"expected an object"));
+        }
+        let result = ElicitResult::deserialize(response).map_err(|e| not_a_result(&e))?;
         let answer = match result.action {
             ElicitationAction::Accept => {
                 let ticked = result
@@ -176,4 +182,134 @@ pub fn call_binding(tool: &str, collection: &str, name: &str, text: &[u8]) -> Ve
     let mut bytes = format!("{tool}\n{collection}\n{name}\n").into_bytes();
     bytes.extend_from_slice(text);
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    const CALL: &[u8] = b"delete_snippet\nshared\nnotes\n";
+
+    fn confirmations() -> Confirmations {
+        Confirmations::new(&RequestStateKey::PerProcess).unwrap()
+    }
+
+    /// A state this server sealed for [`CALL`].
+    fn sealed(confirmations: &Confirmations) -> String {
+        confirmations
+            .ask("Delete?".to_owned(), &json!({"size_bytes": 3}), CALL)
+            .unwrap()
+            .request_state
+            .unwrap()
+    }
+
+    /// What a client could send as `inputResponses.confirm`.
+    fn response() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            ".{0,16}".prop_map(Value::from),
+            prop_oneof![Just("accept"), Just("decline"), Just("cancel")].prop_map(Value::from),
+        ];
+        let value = leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("action".to_owned()),
+                        Just("content".to_owned()),
+                        Just(FIELD.to_owned()),
+                        ".{0,6}"
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        });
+        prop_oneof![
+            value.clone(),
+            (
+                prop_oneof![
+                    Just("accept".to_owned()),
+                    Just("decline".to_owned()),
+                    ".{0,8}"
+                ],
+                value
+            )
+                .prop_map(
+                    |(action, content)| json!({"action": action, "content": {FIELD: content}})
+                ),
+        ]
+    }
+
+    /// Found by `fuzz_confirmation_answers`: serde reads a struct from an array, so
+    /// `["accept", {"confirm": true}]` was taken for a yes.
+    #[test]
+    fn only_an_object_is_an_answer() {
+        let confirmations = confirmations();
+        let state = sealed(&confirmations);
+        let array = json!(["accept", {FIELD: true}, null]);
+        let responses = InputResponses::from([(QUESTION.to_owned(), array)]);
+        let reply = confirmations.read::<Value>(&state, Some(&responses), CALL);
+        let Err(error) = reply else {
+            panic!("an array was read as an answer");
+        };
+        assert_eq!(error.code, rmcp::model::ErrorCode::INVALID_PARAMS);
+        assert!(
+            error.message.contains("expected an object"),
+            "{}",
+            error.message
+        );
+    }
+
+    proptest! {
+        #![proptest_config(crate::property::config())]
+
+        /// A state this server did not seal, or sealed and someone changed, never
+        /// opens, whatever the answer beside it; never a panic.
+        #[test]
+        fn fuzz_request_state(
+            forged in prop_oneof![".{0,300}", "[A-Za-z0-9_.~-]{0,300}"],
+            edit in (any::<prop::sample::Index>(), any::<char>()),
+            answer in proptest::option::of(response()),
+        ) {
+            let confirmations = confirmations();
+            let responses = answer.map(|a| InputResponses::from([(QUESTION.to_owned(), a)]));
+            let reply = confirmations.read::<Value>(&forged, responses.as_ref(), CALL);
+            prop_assert!(matches!(reply, Ok(Reply::Invalid)));
+
+            let state = sealed(&confirmations);
+            let (index, replacement) = edit;
+            let mut chars: Vec<char> = state.chars().collect();
+            let at = index.index(chars.len());
+            prop_assume!(chars[at] != replacement);
+            chars[at] = replacement;
+            let edited: String = chars.into_iter().collect();
+            let reply = confirmations.read::<Value>(&edited, responses.as_ref(), CALL);
+            prop_assert!(matches!(reply, Ok(Reply::Invalid)));
+        }
+
+        /// A genuine state with any answer: a reply, or the client's error; never a
+        /// panic, and only an accepted, ticked form is a yes.
+        #[test]
+        fn fuzz_confirmation_answers(answer in response()) {
+            let confirmations = confirmations();
+            let state = sealed(&confirmations);
+            let responses = InputResponses::from([(QUESTION.to_owned(), answer.clone())]);
+            match confirmations.read::<Value>(&state, Some(&responses), CALL) {
+                Ok(Reply::Answered(_, Answer::Yes)) => {
+                    prop_assert_eq!(&answer["action"], "accept");
+                    prop_assert_eq!(&answer["content"][FIELD], true);
+                }
+                Ok(Reply::Answered(..)) => {}
+                Ok(other) => prop_assert!(false, "not an answer: {}", matches!(other, Reply::Invalid)),
+                Err(error) => prop_assert_eq!(error.code, rmcp::model::ErrorCode::INVALID_PARAMS),
+            }
+        }
+    }
 }

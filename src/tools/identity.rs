@@ -7,7 +7,10 @@ use rmcp::{
 };
 
 use super::{Tools, success};
-use crate::identity::{Caller, CurrentUser, ProfileError};
+use crate::{
+    fault,
+    identity::{Caller, CurrentUser, ProfileError},
+};
 
 #[tool_router(router = identity_tools, vis = "pub(super)")]
 impl Tools {
@@ -40,13 +43,15 @@ impl Tools {
                 let text = user_text(&user);
                 success(&user, text)
             }
-            // The principal part still answers; the error says what to do.
+            // The principal part still answers; the error says what to do, and is
+            // logged with the invocation id it ends with.
             Err(error) => {
+                let text = fault::report(&error);
                 user.message = Some(error.to_string());
                 let mut result = success(&user, user_text(&user));
                 result.is_error = Some(true);
                 result.content = vec![ContentBlock::text(format!(
-                    "{error}\n\n{}",
+                    "{text}\n\n{}",
                     user_text(&user)
                 ))];
                 result

@@ -23,6 +23,7 @@ use super::{
     failure, success,
 };
 use crate::{
+    fault,
     identity::Caller,
     snippets::{Deleted, Listing, Owner, Saved, Snippet, SnippetError, SnippetInfo},
 };
@@ -448,9 +449,7 @@ impl Tools {
     }
 }
 
-/// Maps a domain result to a tool result. Storage failures are also logged (within
-/// the call's span, so with its invocation id): the model sees the message, the
-/// operator needs the line.
+/// Maps a domain result to a tool result.
 fn respond<T: Serialize>(
     result: Result<T, SnippetError>,
     text: impl FnOnce(&T) -> String,
@@ -464,12 +463,14 @@ fn respond<T: Serialize>(
     }
 }
 
+/// A refusal the model can act on. Storage failures go through [`fault::report`]:
+/// the model sees what failed and the invocation id, the operator's log the rest.
 fn refuse(error: SnippetError) -> CallToolResult {
     if matches!(
         error,
         SnippetError::Storage { .. } | SnippetError::NotConfigured(_)
     ) {
-        tracing::warn!(%error, "snippet storage failed");
+        return failure(fault::report(&error));
     }
     failure(error.sentence())
 }

@@ -17,7 +17,7 @@ use rmcp::{
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ACCEPT, Handler, call_tool,
+    ACCEPT, Azurite, Handler, call_tool,
     clients::{User, client_2026, python_elicit, result_texts, typescript_elicit},
     result_text,
 };
@@ -217,6 +217,52 @@ async fn a_snippet_changed_since_the_question_is_asked_about_again() {
         stored(dir.path(), "notes").unwrap(),
         "a longer second version"
     );
+}
+
+/// A change between the question and the confirmed retry, on both backends: the
+/// retry asks again about the version there now, and the change is not lost. (A
+/// change between the retry's check and its write is refused by storage itself:
+/// `conditional_writes` in snippets_contract.rs.)
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Azurite: scripts/test.sh"]
+async fn a_change_after_the_question_is_never_lost_on_either_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let azurite = Azurite::start();
+    let connection = azurite.connection_string();
+    let key = ("MCP_REQUEST_STATE_KEY", KEY);
+    let local = Handler::start(&[("SNIPPETS_DIR", dir.path().to_str().unwrap()), key]);
+    let blobs = Handler::start(&[("AzureWebJobsStorage", connection.as_str()), key]);
+    for handler in [&local, &blobs] {
+        let user = yes();
+        for (tool, arguments) in [
+            (
+                "save_snippet",
+                json!({"snippetname": "notes", "snippet": "new"}),
+            ),
+            ("delete_snippet", json!({"snippetname": "notes"})),
+        ] {
+            save(handler, "notes", "v1").await;
+            let asked = first_round(handler, &user, tool, arguments.clone()).await;
+            save(handler, "notes", "changed meanwhile").await;
+            let again = retry(handler, &user, tool, arguments, asked).await;
+            let CallToolResponse::InputRequired(again) = again else {
+                panic!("{tool} acted on a version the person never saw: {again:?}");
+            };
+            let question = serde_json::to_value(&again.input_requests.unwrap()["confirm"]);
+            assert!(
+                question.unwrap()["params"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("(17 bytes"),
+                "{tool}"
+            );
+            let client = crate::helpers::mcp_client(&handler.url("/mcp")).await;
+            let got = call_tool(&client, "get_snippet", json!({"snippetname": "notes"})).await;
+            client.cancel().await.unwrap();
+            let content = &got.structured_content.unwrap()["content"];
+            assert_eq!(content, "changed meanwhile", "{tool}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

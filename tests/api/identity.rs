@@ -547,6 +547,20 @@ async fn a_failing_managed_identity_is_an_operator_problem() {
 }
 
 #[tokio::test]
+async fn the_exchange_runs_in_the_callers_tenant_when_it_is_allowed() {
+    let upstreams = Upstreams::start().await;
+    // The exchange mock answers only at /{TENANT}/…, the caller's tenant, which is
+    // the second allowed one.
+    upstreams
+        .graph_answers(json_answer(200, fixture("graph-me.json")))
+        .await;
+    let allowed = format!("contoso.onmicrosoft.com,{TENANT}");
+    let config = upstreams.config(&[("WEBSITE_AUTH_AAD_ALLOWED_TENANTS", &allowed)]);
+    let profile = profile_of(&config).await.unwrap();
+    assert_eq!(profile.display_name.as_deref(), Some("Adele Vance"));
+}
+
+#[tokio::test]
 async fn anonymous_callers_and_missing_settings_send_nothing() {
     let upstreams = Upstreams::start().await;
     upstreams.expect_managed_identity(0).await;
@@ -588,6 +602,73 @@ async fn current_user(handler: &Handler, headers: &[(&str, String)]) -> CallTool
     let result = call_tool(&client, "get_current_user", json!({})).await;
     client.cancel().await.unwrap();
     result
+}
+
+/// The invocation id the Functions host gives the requests of the failure tests.
+const INVOCATION_ID: &str = "6f1c0b9e-2a4d-4e8b-9c3f-5d7a1e0b2c4d";
+
+/// `get_current_user` as Alice, through a host that sends [`INVOCATION_ID`], failing:
+/// the text says what failed and gives the invocation id, and none of `internals`;
+/// the log's error line for that invocation holds `logged`.
+async fn a_quiet_failure(handler: &mut Handler, internals: &[&str], logged: &str) -> String {
+    let mut headers = alice();
+    headers.push(("x-azure-functions-invocationid", INVOCATION_ID.to_owned()));
+    let result = current_user(handler, &headers).await;
+    assert_eq!(result.is_error, Some(true));
+    let text = result_text(&result);
+    assert!(
+        text.contains(&format!("(invocation id: {INVOCATION_ID})")),
+        "{text}"
+    );
+    for internal in internals {
+        assert!(!text.contains(internal), "{internal:?} shown:\n{text}");
+    }
+    let line = handler.wait_for_output(logged);
+    assert!(
+        line.contains("ERROR") && line.contains(INVOCATION_ID),
+        "{line}"
+    );
+    text
+}
+
+/// A loopback address nothing listens on.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graph_and_token_endpoint_failures_are_quiet_and_logged_whole() {
+    // Graph failing.
+    let upstreams = Upstreams::start().await;
+    upstreams
+        .graph_answers(json_answer(500, fixture("graph-error-500.json")))
+        .await;
+    let mut handler = upstreams.handler(&[]);
+    let graph = upstreams.graph.address().to_string();
+    let text = a_quiet_failure(
+        &mut handler,
+        &[&graph, "An unspecified error", "request-id"],
+        "graph_unavailable",
+    )
+    .await;
+    assert!(text.contains("HTTP 500, generalException"), "{text}");
+
+    // The token endpoint not answering at all: the log has the whole error, with
+    // the address; the caller, neither.
+    let upstreams = Upstreams::start().await;
+    upstreams.expect_managed_identity(1).await;
+    let entra = closed_port();
+    let mut handler = upstreams.handler(&[("AZURE_AUTHORITY_HOST", &entra)]);
+    let address = entra.trim_start_matches("http://");
+    let text = a_quiet_failure(&mut handler, &[address, "127.0.0.1"], "entra_unavailable").await;
+    assert!(text.contains("could not connect"), "{text}");
+    let log = handler.output().join("\n");
+    assert!(
+        log.lines()
+            .any(|l| l.contains(address) && l.contains(INVOCATION_ID)),
+        "{log}"
+    );
 }
 
 fn alice() -> Vec<(&'static str, String)> {

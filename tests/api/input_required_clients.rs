@@ -198,6 +198,7 @@ async fn clients_older_than_2026_07_28_never_receive_an_input_required_result() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the Python MCP SDK: scripts/test.sh"]
 async fn python_sdk_answers_an_elicitation_with_accept_or_decline() {
     let server = ServedHandler::start(Fixtures::with_request_state_key(&key("python"))).await;
     let url = server.mcp_url();
@@ -254,6 +255,7 @@ async fn python_sdk_answers_an_elicitation_with_accept_or_decline() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the Python MCP SDK: scripts/test.sh"]
 async fn python_sdk_retries_on_another_instance_with_the_shared_key() {
     let shared = key("python-shared");
     let first = ServedHandler::start(Fixtures::with_request_state_key(&shared)).await;

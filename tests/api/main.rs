@@ -25,6 +25,7 @@ mod protocol;
 mod proxy;
 mod resources_and_prompts;
 mod revisions;
+mod scaffold;
 mod sdk_clients;
 mod smoke;
 mod snippets;

@@ -26,6 +26,7 @@ const FUNCTION_KEY: &str = "fk-2f9c1d7e-secret-function-key";
 const BEARER: &str = "eyJ0b2tlbi1zZWNyZXQtOTk4NyJ9";
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs nginx: scripts/test.sh"]
 async fn the_proxy_forwards_headers_like_the_functions_host() {
     // The upstream records what reaches it.
     let upstream = wiremock::MockServer::start().await;
@@ -110,6 +111,7 @@ fn assert_no_secrets_logged(handler: &Handler) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs nginx and the MCP SDKs: scripts/test.sh"]
 async fn sdk_clients_work_through_the_proxy_with_the_loopback_host() {
     let env = ToolEnv::start().await;
     // Debug logging: not even rmcp's debug output may carry the secrets.
@@ -120,6 +122,7 @@ async fn sdk_clients_work_through_the_proxy_with_the_loopback_host() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs nginx and the MCP SDKs: scripts/test.sh"]
 async fn sdk_clients_work_through_the_proxy_with_the_public_host_and_website_hostname() {
     let env = ToolEnv::start().await;
     let handler = env.handler(&[("WEBSITE_HOSTNAME", PUBLIC_HOST), ("RUST_LOG", "debug")]);
@@ -187,6 +190,7 @@ impl ServerHandler for StreamProbe {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs nginx: scripts/test.sh"]
 async fn sse_responses_stream_through_the_proxy() {
     let release = Arc::new(Notify::new());
     let server = ServedHandler::start(StreamProbe(Arc::clone(&release))).await;

@@ -1,7 +1,8 @@
 //! The post-deployment smoke check (`crates/rmcp-functions-smoke`, `scripts/smoke.sh`): green against
 //! the real binary, directly and behind the proxy that forwards like the Functions host,
-//! in each auth mode; and, against local stand-ins answering as the platform does, each
-//! failure the README's table lists produces its diagnosis and a non-zero exit.
+//! in each auth mode, and against a server that is not ours (the calculator example), with
+//! the round trip skipped; and, against local stand-ins answering as the platform does,
+//! each failure the table in docs/deploy.md lists produces its diagnosis and a non-zero exit.
 
 use std::{
     path::{Path, PathBuf},
@@ -16,27 +17,31 @@ use axum::{
     extract::{Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use rmcp::{
     ServerHandler,
     model::{Implementation, ServerCapabilities, ServerConfig},
 };
-use serde_json::json;
+use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{method, path, path_regex, query_param},
 };
 
 use crate::helpers::{
-    AZURITE_KEY, Handler, Nginx, PUBLIC_HOST, ServedHandler, process::Finished, repo_root,
-    run_bounded, workspace_binary,
+    AZURITE_KEY, Handler, Nginx, PUBLIC_HOST, ServedHandler, example_binary, process::Finished,
+    repo_root, run_bounded, workspace_binary,
 };
 
-/// The check's binary (crates/rmcp-functions-smoke).
+/// The check's binary (crates/rmcp-functions-smoke), named as `cargo install` names it.
 fn smoke_binary() -> PathBuf {
-    workspace_binary("rmcp-functions-smoke", "smoke")
+    workspace_binary("rmcp-functions-smoke", "rmcp-functions-smoke")
 }
+
+/// The check's steps; the last, the app round trip, runs only against our tools.
+const STEPS: usize = 6;
+const ROUND_TRIP: usize = 6;
 
 /// What the check prints for each failure the tests below provoke. Each test asserts its
 /// phrase, and the failure table in docs/deploy.md ("After `azd up`") must quote every one.
@@ -48,7 +53,8 @@ const SAYS_NOT_ROUTED: &str =
     "the mcp-custom-handler configuration profile or the MCP preview flag is not in effect";
 const SAYS_HOST_REFUSED: &str =
     "answered 403 \"Host header is not allowed\": the handler refused Host";
-const SAYS_OTHER_SERVER: &str = "not rust-mcp-functions";
+const SAYS_NOT_OURS: &str = "is not rust-mcp-functions: tools/list lacks";
+const SAYS_BAD_SCHEMA: &str = "has no inputSchema of type \"object\"";
 const SAYS_STORAGE_REFUSED: &str = "save_snippet failed (AuthorizationPermissionMismatch)";
 const SAYS_INCOMPLETE: &str = "verdict: INCOMPLETE";
 
@@ -68,7 +74,8 @@ fn the_deploy_guide_failure_table_quotes_each_diagnosis() {
         SAYS_NO_METADATA,
         SAYS_NOT_ROUTED,
         SAYS_HOST_REFUSED,
-        SAYS_OTHER_SERVER,
+        SAYS_NOT_OURS,
+        SAYS_BAD_SCHEMA,
         SAYS_STORAGE_REFUSED,
         SAYS_INCOMPLETE,
     ] {
@@ -96,7 +103,7 @@ impl Run {
 
     /// The line of step `n` that carries `status` (`ok`, `FAIL`, `skip`).
     fn step(&self, n: usize, status: &str) -> &str {
-        let prefix = format!("[{n}/5] ");
+        let prefix = format!("[{n}/{STEPS}] ");
         self.stdout
             .lines()
             .find(|l| l.starts_with(&prefix) && l.contains(&format!(" {status} ")))
@@ -121,7 +128,7 @@ impl Run {
 
     /// Passed every step: one `ok` line per step, the PASS verdict, exit 0.
     fn assert_passed(&self) {
-        for n in 1..=5 {
+        for n in 1..=STEPS {
             self.step(n, "ok");
         }
         assert!(
@@ -129,7 +136,33 @@ impl Run {
             "{}",
             self.stdout
         );
+        assert!(
+            self.verdict()
+                .ends_with(&format!("all {STEPS} steps passed")),
+            "{}",
+            self.stdout
+        );
         assert_eq!(self.code(), Some(0), "{}", self.stdout);
+    }
+
+    /// Passed every step any MCP server must pass, and skipped the round trip: returns
+    /// the skip line.
+    fn assert_passed_without_round_trip(&self) -> &str {
+        for n in 1..ROUND_TRIP {
+            self.step(n, "ok");
+        }
+        let skipped = self.step(ROUND_TRIP, "skip");
+        assert!(
+            self.verdict().starts_with("verdict: PASS")
+                && self.verdict().ends_with(&format!(
+                    "steps 1-{} passed, step {ROUND_TRIP} (round-trip) skipped",
+                    ROUND_TRIP - 1
+                )),
+            "{}",
+            self.stdout
+        );
+        assert_eq!(self.code(), Some(0), "{}", self.stdout);
+        skipped
     }
 
     /// Stopped at step `n`: `ok` lines before it, its `FAIL` line, no later step,
@@ -139,9 +172,9 @@ impl Run {
             self.step(earlier, "ok");
         }
         self.step(n, "FAIL");
-        for later in n + 1..=5 {
+        for later in n + 1..=STEPS {
             assert!(
-                !self.stdout.contains(&format!("[{later}/5]")),
+                !self.stdout.contains(&format!("[{later}/{STEPS}]")),
                 "step {later} ran after step {n} failed:\n{}",
                 self.stdout
             );
@@ -167,7 +200,7 @@ impl Run {
     }
 }
 
-/// Runs the `smoke` binary with a clean environment: `vars`, and a `PATH` holding only
+/// Runs the check's binary with a clean environment: `vars`, and a `PATH` holding only
 /// `bin` (fake Azure CLI scripts, or nothing), so no real `az` is ever reached.
 async fn smoke(args: Vec<String>, vars: Vec<(&'static str, String)>, bin: &Path) -> Run {
     let mut command = Command::new(smoke_binary());
@@ -238,13 +271,15 @@ fn handler(nws: &MockServer, extra: &[(&str, &str)]) -> Handler {
     Handler::start(&vars)
 }
 
-/// No snippet the check saved is left behind in the handler's local snippet directory.
+/// No snippet the check saved is left behind in the handler's local snippet directory
+/// (whose lock file, `.lock`, stays).
 fn assert_no_snippet_left(handler: &Handler) {
     let dir = handler.dir.path().join(".snippets");
     let left: Vec<String> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name != ".lock")
                 .collect()
         })
         .unwrap_or_default();
@@ -266,17 +301,19 @@ async fn passes_against_the_local_binary() {
     .await;
     run.assert_passed();
     assert!(run.step(2, "ok").contains("open"), "{}", run.stdout);
-    let mcp = run.step(3, "ok");
+    let initialize = run.step(3, "ok");
     assert!(
-        mcp.contains("rust-mcp-functions 0.1.0 over 2025-11-25"),
-        "{mcp}"
+        initialize.contains("rust-mcp-functions 0.1.0 over 2025-11-25; capabilities: "),
+        "{initialize}"
+    );
+    let tools = run.step(4, "ok");
+    assert!(
+        tools.contains("get_alerts") && tools.contains("delete_snippet"),
+        "{tools}"
     );
     assert!(
-        mcp.contains("get_alerts") && mcp.contains("delete_snippet"),
-        "{mcp}"
-    );
-    assert!(
-        run.step(4, "ok").contains("saved, read back and deleted"),
+        run.step(ROUND_TRIP, "ok")
+            .contains("saved, read back and deleted"),
         "{}",
         run.stdout
     );
@@ -292,6 +329,7 @@ async fn passes_against_the_local_binary() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs nginx: scripts/test.sh"]
 async fn passes_through_the_proxy_and_reports_the_forwarded_host() {
     let nws = nws(true).await;
     let handler = handler(&nws, &[]);
@@ -506,10 +544,14 @@ async fn entra_mode_without_a_token_checks_what_it_can_and_says_what_is_missing(
         skipped.contains("PRE_AUTHORIZED_CLIENT_IDS aebc6443-996d-45c2-90f0-388ff96faa56,04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
         "{skipped}"
     );
-    assert!(!run.stdout.contains("[3/5]"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains(&format!("[3/{STEPS}]")),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.verdict().starts_with(&format!(
-            "{SAYS_INCOMPLETE}: steps 1-2 passed; steps 3-5 need a bearer token"
+            "{SAYS_INCOMPLETE}: steps 1-2 passed; steps 3-{STEPS} need a bearer token"
         )),
         "{}",
         run.stdout
@@ -541,6 +583,7 @@ async fn a_401_without_resource_metadata_names_the_missing_setting() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs nginx: scripts/test.sh"]
 async fn a_403_for_the_host_names_the_value_for_mcp_allowed_hosts() {
     // The platform forwarding the public Host to a handler that does not know it (no
     // WEBSITE_HOSTNAME): the real binary's real refusal.
@@ -671,7 +714,8 @@ async fn a_hanging_endpoint_times_out_within_the_allowance() {
     ]);
 }
 
-/// An MCP server that is not this one, served through the real `/mcp` transport.
+/// An MCP server that is not this one, served through the real `/mcp` transport:
+/// it declares tools and lists none.
 #[derive(Clone)]
 struct OtherServer;
 
@@ -683,7 +727,7 @@ impl ServerHandler for OtherServer {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn another_mcp_server_is_named() {
+async fn another_mcp_server_passes_and_the_round_trip_is_skipped_with_the_reason() {
     let stand_in = ServedHandler::start(OtherServer).await;
     let bin = bin_dir();
     let run = smoke(
@@ -692,32 +736,149 @@ async fn another_mcp_server_is_named() {
         bin.path(),
     )
     .await;
-    run.assert_failed_at(3);
+    let skipped = run.assert_passed_without_round_trip();
+    assert!(
+        skipped.contains("other-mcp-server 1.2.3 lists none of the round trip's tools (rust-mcp-functions: get_alerts, save_snippet, get_snippet, delete_snippet)"),
+        "{skipped}"
+    );
+    assert!(skipped.contains("--round-trip requires them"), "{skipped}");
+    assert!(run.step(4, "ok").contains("0 tools"), "{}", run.stdout);
+    assert!(
+        run.verdict().contains(&format!(
+            "{} serves other-mcp-server 1.2.3;",
+            stand_in.mcp_url()
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The calculator example (examples/calculator.rs), started as the Functions host starts
+/// a handler: another rmcp server on the hosting crate.
+fn calculator() -> Handler {
+    Handler::start_binary(
+        &example_binary("calculator"),
+        tempfile::tempdir().unwrap(),
+        &[],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs nginx: scripts/test.sh"]
+async fn a_server_that_is_not_ours_passes_through_the_proxy_without_the_round_trip() {
+    let calculator = calculator();
+    let nginx = Nginx::start(calculator.addr.port(), &calculator.addr.to_string());
+    let bin = bin_dir();
+    let run = smoke(
+        words(&[&nginx.url("/mcp"), "--wait", "5"]),
+        vec![],
+        bin.path(),
+    )
+    .await;
+    let skipped = run.assert_passed_without_round_trip();
+    assert!(
+        skipped.contains("calculator 1.0.0 lists none of the round trip's tools"),
+        "{skipped}"
+    );
+    assert!(
+        run.step(3, "ok")
+            .contains("calculator 1.0.0 over 2025-11-25; capabilities: "),
+        "{}",
+        run.stdout
+    );
+    let tools = run.step(4, "ok");
+    assert!(
+        tools.contains("2 tools: ") && tools.contains("sum") && tools.contains("sub"),
+        "{tools}"
+    );
+    let host = run.step(5, "ok");
+    assert!(
+        host.contains(&format!(
+            "Host: {} (loopback: always allowed); X-Forwarded-Host: {PUBLIC_HOST}",
+            calculator.addr
+        )),
+        "{host}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_round_trip_asked_of_another_server_names_the_missing_tools() {
+    let calculator = calculator();
+    let bin = bin_dir();
+    let run = smoke(
+        words(&[&calculator.url("/mcp"), "--round-trip", "--wait", "5"]),
+        vec![],
+        bin.path(),
+    )
+    .await;
+    run.assert_failed_at(ROUND_TRIP);
+    let failed = run.step(ROUND_TRIP, "FAIL");
+    assert!(
+        failed.contains(&format!("the MCP server calculator 1.0.0 {SAYS_NOT_OURS} get_alerts, save_snippet, get_snippet, delete_snippet; it lists: ")),
+        "{failed}"
+    );
     run.assert_says(&[
-        &format!("this endpoint is the MCP server \"other-mcp-server\" 1.2.3, {SAYS_OTHER_SERVER}"),
+        "--round-trip asks for the round trip of rust-mcp-functions",
         "azd env get-value MCP_URL",
-        "azd deploy",
+        "run the check without --round-trip: steps 1-5 check what every MCP server must pass",
+    ]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tool_without_an_object_input_schema_is_named() {
+    // A hand-written server whose tool list MCP clients would refuse.
+    let stand_in = ServedHandler::start_router(Router::new().route(
+        "/mcp",
+        post(|Json(request): Json<Value>| async move {
+            let result = match request["method"].as_str() {
+                Some("initialize") => json!({
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "hand-written", "version": "0.0.1"},
+                }),
+                Some("tools/list") => json!({"tools": [
+                    {"name": "ok", "inputSchema": {"type": "object"}},
+                    {"name": "echo", "inputSchema": {"type": "string"}},
+                ]}),
+                _ => return StatusCode::ACCEPTED.into_response(),
+            };
+            Json(json!({"jsonrpc": "2.0", "id": request["id"], "result": result})).into_response()
+        }),
+    ))
+    .await;
+    let bin = bin_dir();
+    let run = smoke(
+        words(&[&stand_in.mcp_url(), "--wait", "1"]),
+        vec![],
+        bin.path(),
+    )
+    .await;
+    run.assert_failed_at(4);
+    run.assert_says(&[
+        &format!("tools/list: the tool \"echo\" {SAYS_BAD_SCHEMA}"),
+        "clients such as the TypeScript SDK refuse the whole list",
     ]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_storage_403_on_save_says_the_identity_lacks_its_role() {
-    // Blob Storage refusing the app's identity, with the service's recorded answer.
+    // Blob Storage refusing the app's identity, with the service's recorded answer,
+    // to every request a save makes: the listing that counts the collection (the
+    // container's path) and the write of the snippet's blob.
     let blobs = MockServer::start().await;
     let refusal =
         std::fs::read(repo_root().join("tests/fixtures/storage-error-403-permission-mismatch.xml"))
             .unwrap();
-    Mock::given(path_regex(
-        "^/devstoreaccount1/snippets/smoke-[0-9a-f]{16}\\.json$",
-    ))
-    .respond_with(
-        ResponseTemplate::new(403)
-            .insert_header("x-ms-error-code", "AuthorizationPermissionMismatch")
-            .set_body_raw(refusal, "application/xml"),
-    )
-    .expect(1..)
-    .mount(&blobs)
-    .await;
+    // Every request to the container: the save lists the container before it writes.
+    Mock::given(path_regex("^/devstoreaccount1/snippets(/|$)"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ms-error-code", "AuthorizationPermissionMismatch")
+                .set_body_raw(refusal, "application/xml"),
+        )
+        .expect(1..)
+        .mount(&blobs)
+        .await;
     let storage = format!(
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint={}/devstoreaccount1/;",
         blobs.uri()
@@ -737,15 +898,15 @@ async fn a_storage_403_on_save_says_the_identity_lacks_its_role() {
         bin.path(),
     )
     .await;
-    run.assert_failed_at(4);
-    let failed = run.step(4, "FAIL");
+    run.assert_failed_at(ROUND_TRIP);
+    let failed = run.step(ROUND_TRIP, "FAIL");
     assert!(
         failed.contains(&format!("{SAYS_STORAGE_REFUSED}: ")),
         "{failed}"
     );
     run.assert_says(&[
         "Storage refused the app (HTTP 403)",
-        "Storage Blob Data Owner",
+        "Storage Blob Data Contributor",
         "can take up to 10 minutes, so run the check again",
         "az role assignment list --all --assignee $(az identity list -g rg-smoke",
     ]);
@@ -830,4 +991,42 @@ async fn the_hook_script_reads_the_deployment_from_azd() {
     );
     run.assert_failed_at(1);
     run.assert_says(&[SAYS_CANNOT_CONNECT, "azd env get-value MCP_URL"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hook_script_runs_in_a_users_crate_with_the_installed_check() {
+    // The script as the scaffold copies it into a user's crate: no cargo workspace with
+    // the check's package around it, the check on PATH as `cargo install` puts it there,
+    // and azd's values handed to the hook in the environment.
+    let calculator = calculator();
+    let users_crate = tempfile::tempdir().unwrap();
+    let script = users_crate.path().join("scripts/smoke.sh");
+    std::fs::create_dir(users_crate.path().join("scripts")).unwrap();
+    std::fs::copy(repo_root().join("scripts/smoke.sh"), &script).unwrap();
+    let bin = bin_dir();
+    std::os::unix::fs::symlink(smoke_binary(), bin.path().join("rmcp-functions-smoke")).unwrap();
+    // An azd that knows nothing more than the environment says.
+    write_script(&bin.path().join("azd"), "#!/bin/sh\nexit 1\n");
+    let mut command = Command::new(&script);
+    command
+        .args(["--wait", "5"])
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+        .env("MCP_URL", calculator.url("/mcp"))
+        .env("MCP_AUTH_MODE", "none");
+    let run = finish(command).await;
+    assert!(
+        run.stdout.starts_with(&format!(
+            "smoke check of {} (auth none; cold-start allowance 5 s,",
+            calculator.url("/mcp")
+        )),
+        "{}",
+        run.stdout
+    );
+    run.assert_passed_without_round_trip();
+    assert!(
+        !run.output.stderr.contains("==>"),
+        "nothing is built or installed when the check is on PATH: {}",
+        run.output.stderr
+    );
 }

@@ -235,3 +235,38 @@ async fn on_azure_without_storage_the_tools_refuse_and_write_nothing() {
         handler.output()
     );
 }
+
+/// A collection at its cap refuses a new snippet with the limit in the message and
+/// writes nothing; replacing one still works.
+#[tokio::test]
+async fn a_full_collection_refuses_a_new_snippet_and_says_the_limit() {
+    let app = TestApp::spawn_with(&[("SNIPPETS_MAX_COUNT", "1")]).await;
+    let client = app.client().await;
+    let save = |name: &'static str, text: &'static str| {
+        let client = &client;
+        async move {
+            call_tool(
+                client,
+                "save_snippet",
+                json!({"snippetname": name, "snippet": text, "overwrite": true}),
+            )
+            .await
+        }
+    };
+    assert_eq!(save("first", "one").await.is_error, Some(false));
+    let refused = save("second", "two").await;
+    assert_eq!(refused.is_error, Some(true));
+    let text = result_text(&refused);
+    assert!(
+        text.starts_with(
+            "This collection is full: it holds 1 snippets, and this server keeps at most 1 \
+             per collection; nothing was saved."
+        ),
+        "{text}"
+    );
+    let listed = call_tool(&client, "list_snippets", json!({})).await;
+    assert_eq!(listed.structured_content.unwrap()["total"], 1);
+    let replaced = save("first", "one, again").await;
+    assert_eq!(replaced.structured_content.unwrap()["replaced"], true);
+    client.cancel().await.unwrap();
+}

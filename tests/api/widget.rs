@@ -143,6 +143,7 @@ fn screenshot_dir() -> (PathBuf, Option<tempfile::TempDir>) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium and Node: scripts/test.sh"]
 async fn chromium_shows_real_get_weather_results_and_follows_the_host_theme() {
     let upstreams = Upstreams::start().await;
     upstreams.mount_unknown_place("Atlantis").await;

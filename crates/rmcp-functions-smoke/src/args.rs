@@ -6,12 +6,15 @@ use std::time::Duration;
 use url::Url;
 
 pub const USAGE: &str = "\
-usage: smoke <url> [options]
+usage: rmcp-functions-smoke <url> [options]
 
-Checks a deployed rust-mcp-functions endpoint step by step and stops at the first failure
-with a diagnosis: (1) it answers, (2) authentication behaves as configured, (3) POST /mcp
-initialize and tools/list, (4) get_alerts and a snippet save/get/delete, (5) the Host the
-handler saw. <url> is the app's base URL or its /mcp URL.
+Checks a deployed MCP server step by step and stops at the first failure with a
+diagnosis. Any MCP server must pass steps 1-5: (1) it answers, (2) authentication
+behaves as configured, (3) POST /mcp initialize, (4) tools/list, (5) the Host the
+platform forwarded. Step 6 is rust-mcp-functions' own round trip (get_alerts and a
+snippet save/get/delete): it runs when tools/list lists those tools, or when
+--round-trip asks for it, and is skipped otherwise. <url> is the app's base URL or its
+/mcp URL.
 
 options:
   --auth none|key|entra   how the deployment authenticates callers (its MCP_AUTH_MODE); default none
@@ -21,7 +24,8 @@ options:
   --scope SCOPE           entra mode: get a token with `az account get-access-token --scope SCOPE`
                           (azd: ENTRA_IDENTIFIER_URI + /user_impersonation)
   --app-insights NAME     the app's Application Insights, named in log queries
-  --state XX              the state get_alerts asks for (default WA)
+  --round-trip            require step 6: fail when the server lacks rust-mcp-functions' tools
+  --state XX              step 6: the state get_alerts asks for (default WA)
   --wait SECONDS          cold-start allowance: how long the first request is retried (default 180)
   --timeout SECONDS       how long one request may take (default 60)
 
@@ -59,6 +63,8 @@ pub struct Args {
     pub app: Option<String>,
     pub scope: Option<String>,
     pub app_insights: Option<String>,
+    /// Step 6 must run: a server without our tools fails it instead of skipping it.
+    pub round_trip: bool,
     pub state: String,
     pub wait: Duration,
     pub timeout: Duration,
@@ -80,6 +86,7 @@ impl Args {
             app: None,
             scope: None,
             app_insights: None,
+            round_trip: false,
             state: "WA".to_owned(),
             wait: Duration::from_secs(180),
             timeout: Duration::from_secs(60),
@@ -109,6 +116,7 @@ impl Args {
                 "--app" => args.app = Some(value("--app")?),
                 "--scope" => args.scope = Some(value("--scope")?),
                 "--app-insights" => args.app_insights = Some(value("--app-insights")?),
+                "--round-trip" => args.round_trip = true,
                 "--state" => args.state = value("--state")?,
                 "--wait" => args.wait = seconds("--wait", &value("--wait")?)?,
                 "--timeout" => args.timeout = seconds("--timeout", &value("--timeout")?)?,

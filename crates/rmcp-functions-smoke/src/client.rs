@@ -8,10 +8,22 @@ use serde_json::{Value, json};
 
 use crate::{args::Args, credentials::Credential};
 
-/// The revision this check speaks. Elicitation is not declared, so `delete_snippet`
-/// never asks for a confirmation.
+/// The revision this check speaks. Elicitation is not declared, so no tool can ask for
+/// a confirmation (`delete_snippet` in the round trip would).
 pub const PROTOCOL_VERSION: &str = "2025-11-25";
 const ACCEPT: &str = "application/json, text/event-stream";
+/// How the check names itself, as `clientInfo` and as its user agent.
+const CLIENT_NAME: &str = env!("CARGO_PKG_NAME");
+const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `initialize` request's params: this client, without capabilities.
+pub fn initialize_params() -> Value {
+    json!({
+        "protocolVersion": PROTOCOL_VERSION,
+        "capabilities": {},
+        "clientInfo": {"name": CLIENT_NAME, "version": CLIENT_VERSION},
+    })
+}
 
 /// An HTTP answer, read whole.
 pub struct Answer {
@@ -67,10 +79,7 @@ impl Http {
             .connect_timeout(args.timeout)
             // A redirect is an answer to report (e.g. to a sign-in page), not to follow.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(
-                "rust-mcp-functions-smoke/",
-                env!("CARGO_PKG_VERSION")
-            ))
+            .user_agent(format!("{CLIENT_NAME}/{CLIENT_VERSION}"))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Self { client, credential })
@@ -173,12 +182,7 @@ impl<'a> Mcp<'a> {
 
     /// `initialize`; returns its result (serverInfo, protocolVersion, capabilities).
     pub async fn initialize(&mut self) -> Result<Value, McpError> {
-        let params = json!({
-            "protocolVersion": PROTOCOL_VERSION,
-            "capabilities": {},
-            "clientInfo": {"name": "rust-mcp-functions-smoke", "version": env!("CARGO_PKG_VERSION")},
-        });
-        let result = self.request("initialize", params).await?;
+        let result = self.request("initialize", initialize_params()).await?;
         let version = result["protocolVersion"]
             .as_str()
             .unwrap_or(PROTOCOL_VERSION)

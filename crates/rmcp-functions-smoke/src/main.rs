@@ -1,15 +1,20 @@
-//! `smoke`: checks a deployed rust-mcp-functions endpoint, in order, and stops at the
-//! first failure with a diagnosis that says what to do. azd runs it after every deploy
+//! `rmcp-functions-smoke`: checks a deployed MCP server, in order, and stops at the first
+//! failure with a diagnosis that says what to do. azd runs it after every deploy
 //! (`scripts/smoke.sh`, the `postdeploy` hook in `azure.yaml`); anyone can run it by hand
-//! against any URL. The README's "After `azd up`" section lists what each step proves
-//! and each diagnosis; `tests/api/smoke.rs` checks them against local stand-ins.
+//! against any URL. rust-mcp-functions' docs/deploy.md ("After `azd up`") lists what each
+//! step proves and each diagnosis; its `tests/api/smoke.rs` checks them against local
+//! stand-ins. One module per step (`steps/`):
 //!
 //! 1. reachable: `GET /` answers, retried through a cold start (`--wait`);
 //! 2. auth: without credentials the auth layer refuses as configured (401 with the
 //!    resource metadata in entra mode), with them it lets the request through;
-//! 3. mcp: `initialize` and `tools/list` name this server and the tools the check calls;
-//! 4. tools: `get_alerts`, and a snippet saved, read back and deleted under a random name;
-//! 5. host: the `Host` and `X-Forwarded-Host` the handler saw (from its `GET /` answer).
+//! 3. initialize: the server names itself and its capabilities;
+//! 4. tools/list: every page, every tool with a name and an object input schema;
+//! 5. host: the `Host` and `X-Forwarded-Host` the handler saw (from its `GET /` answer);
+//! 6. round-trip: rust-mcp-functions' own tools, `get_alerts` and a snippet saved, read
+//!    back and deleted; when `tools/list` shows them or `--round-trip` asks, else skipped.
+//!
+//! Steps 1-5 hold for any MCP server; a server that is not ours passes with step 6 skipped.
 
 mod args;
 mod client;
@@ -19,10 +24,16 @@ mod steps;
 
 use std::process::ExitCode;
 
-use args::{Args, USAGE, Usage};
+use args::{Args, AuthMode, USAGE, Usage};
 use client::Http;
-use report::Report;
-use steps::{Auth, Check};
+use report::{Report, STEPS};
+use steps::{
+    Check, app_round_trip, app_round_trip::Plan, auth, auth::Auth, forwarded_host, initialize,
+    reachability, tools_list,
+};
+
+/// How the check names itself in messages.
+const NAME: &str = env!("CARGO_PKG_NAME");
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -32,7 +43,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(Usage::Invalid(reason)) => {
-            eprintln!("smoke: {reason}\n\n{USAGE}");
+            eprintln!("{NAME}: {reason}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -42,7 +53,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("smoke: cannot start the async runtime: {e}");
+            eprintln!("{NAME}: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -68,27 +79,27 @@ async fn run(args: Args) -> ExitCode {
     let http = match Http::new(&args, credential) {
         Ok(http) => http,
         Err(e) => {
-            report.print(&format!("smoke: {e}"));
+            report.print(&format!("{NAME}: {e}"));
             return ExitCode::FAILURE;
         }
     };
     let check = Check::new(&args, &http, &base);
 
-    let ready = match check.reachable().await {
+    let ready = match reachability::check(&check).await {
         Ok((ready, detail)) => {
-            report.pass(1, "reachable", &detail);
+            report.pass(reachability::STEP, &detail);
             ready
         }
-        Err(failure) => return report.fail(1, "reachable", &failure),
+        Err(failure) => return report.fail(reachability::STEP, &failure),
     };
-    match check.auth(&ready, missing.as_deref()).await {
-        Ok(Auth::Through(detail)) => report.pass(2, "auth", &detail),
+    match auth::check(&check, &ready, missing.as_deref()).await {
+        Ok(Auth::Through(detail)) => report.pass(auth::STEP, &detail),
         Ok(Auth::Unverified { detail, why }) => {
-            report.pass(2, "auth", &detail);
-            report.skip(2, "auth", &format!("with credentials: not checked, {why}"));
+            report.pass(auth::STEP, &detail);
+            report.skip(auth::STEP, &format!("with credentials: not checked, {why}"));
             report.print(&format!(
-                "verdict: INCOMPLETE: steps 1-2 passed; steps 3-5 need {} ({why})",
-                if args.auth == args::AuthMode::Key {
+                "verdict: INCOMPLETE: steps 1-2 passed; steps 3-{STEPS} need {} ({why})",
+                if args.auth == AuthMode::Key {
                     "the function key"
                 } else {
                     "a bearer token"
@@ -96,21 +107,44 @@ async fn run(args: Args) -> ExitCode {
             ));
             return ExitCode::SUCCESS;
         }
-        Err(failure) => return report.fail(2, "auth", &failure),
+        Err(failure) => return report.fail(auth::STEP, &failure),
     }
     let mut mcp = check.mcp_session();
-    match check.handshake(&mut mcp, &ready).await {
-        Ok(detail) => report.pass(3, "mcp", &detail),
-        Err(failure) => return report.fail(3, "mcp", &failure),
+    let server = match initialize::check(&check, &mut mcp, &ready).await {
+        Ok((server, detail)) => {
+            report.pass(initialize::STEP, &detail);
+            server
+        }
+        Err(failure) => return report.fail(initialize::STEP, &failure),
+    };
+    let tools = match tools_list::check(&check, &mcp, &server, &ready).await {
+        Ok((tools, detail)) => {
+            report.pass(tools_list::STEP, &detail);
+            tools
+        }
+        Err(failure) => return report.fail(tools_list::STEP, &failure),
+    };
+    report.pass(forwarded_host::STEP, &forwarded_host::seen(&ready));
+    let round_trip = app_round_trip::STEP;
+    match app_round_trip::plan(&args, &server, &tools) {
+        Plan::Run => match app_round_trip::check(&check, &mcp, &ready).await {
+            Ok(detail) => report.pass(round_trip, &detail),
+            Err(failure) => return report.fail(round_trip, &failure),
+        },
+        Plan::Skip(why) => {
+            report.skip(round_trip, &why);
+            report.print(&format!(
+                "verdict: PASS: {base}/mcp serves {server}; steps 1-{} passed, step {} ({}) skipped",
+                round_trip.number - 1,
+                round_trip.number,
+                round_trip.name
+            ));
+            return ExitCode::SUCCESS;
+        }
+        Plan::Lacking(failure) => return report.fail(round_trip, &failure),
     }
-    match check.tools(&mcp, &ready).await {
-        Ok(detail) => report.pass(4, "tools", &detail),
-        Err(failure) => return report.fail(4, "tools", &failure),
-    }
-    report.pass(5, "host", &check.host_seen(&ready));
     report.print(&format!(
-        "verdict: PASS: {base}/mcp serves rust-mcp-functions; all {} steps passed",
-        report::STEPS
+        "verdict: PASS: {base}/mcp serves {server}; all {STEPS} steps passed"
     ));
     ExitCode::SUCCESS
 }

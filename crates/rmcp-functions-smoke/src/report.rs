@@ -4,7 +4,15 @@
 
 use std::{io::Write, process::ExitCode};
 
-pub const STEPS: usize = 5;
+/// How many steps the check has (the last, the app round trip, may be skipped).
+pub const STEPS: usize = 6;
+
+/// A step's number and the name its line shows.
+#[derive(Clone, Copy)]
+pub struct Step {
+    pub number: usize,
+    pub name: &'static str,
+}
 
 /// A failed step: what happened, and what to do about it (one instruction or command
 /// per line, so commands can be copied whole).
@@ -52,27 +60,29 @@ impl Report {
         let _ = stdout.flush();
     }
 
-    pub fn pass(&self, step: usize, name: &str, detail: &str) {
-        self.print(&format!("[{step}/{STEPS}] {name:<9} ok    {detail}"));
+    pub fn pass(&self, step: Step, detail: &str) {
+        self.line(step, "ok  ", detail);
     }
 
-    pub fn skip(&self, step: usize, name: &str, detail: &str) {
-        self.print(&format!("[{step}/{STEPS}] {name:<9} skip  {detail}"));
+    pub fn skip(&self, step: Step, detail: &str) {
+        self.line(step, "skip", detail);
     }
 
     /// Prints the failed step, its diagnosis and the verdict; the exit status is 1.
-    pub fn fail(&self, step: usize, name: &str, failure: &Failure) -> ExitCode {
-        self.print(&format!(
-            "[{step}/{STEPS}] {name:<9} FAIL  {}",
-            failure.summary
-        ));
+    pub fn fail(&self, step: Step, failure: &Failure) -> ExitCode {
+        self.line(step, "FAIL", &failure.summary);
         for line in &failure.fix {
             self.print(&format!("      {line}"));
         }
         self.print(&format!(
-            "verdict: FAIL at step {step} ({name}): {}",
-            failure.summary
+            "verdict: FAIL at step {} ({}): {}",
+            step.number, step.name, failure.summary
         ));
         ExitCode::FAILURE
+    }
+
+    fn line(&self, step: Step, status: &str, detail: &str) {
+        let Step { number, name } = step;
+        self.print(&format!("[{number}/{STEPS}] {name:<10} {status}  {detail}"));
     }
 }

@@ -197,6 +197,7 @@ impl CustomHandler {
         S: ServerHandler + Clone + Send + Sync + 'static,
     {
         open_files::raise_limit();
+        let shutdown = shutdown_signal();
         let listener = match self.bind().await {
             Ok(listener) => listener,
             Err(e) => {
@@ -204,7 +205,7 @@ impl CustomHandler {
                 return ExitCode::FAILURE;
             }
         };
-        match self.serve(listener, server, shutdown_signal()).await {
+        match self.serve(listener, server, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!("server failed: {e}");
@@ -333,30 +334,44 @@ async fn accept_failed(error: io::Error) {
 }
 
 /// Completes on Ctrl-C or SIGTERM (what the host and `func start` send).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+///
+/// The signals are caught from the moment this is called, not from the first poll:
+/// [`CustomHandler::run`] calls it before it binds, so a SIGTERM that arrives as soon as
+/// the "listening" line is out still shuts down gracefully rather than killing the
+/// process.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            tokio::select! {
+                () = first_of(interrupt, "Ctrl-C") => {}
+                () = first_of(terminate, "SIGTERM") => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!("cannot listen for Ctrl-C: {e}");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
+    }
+}
+
+/// Completes when `listener` receives its signal; never, when it could not be set up.
+#[cfg(unix)]
+async fn first_of(listener: io::Result<tokio::signal::unix::Signal>, name: &str) {
+    match listener {
+        Ok(mut signal) => {
+            signal.recv().await;
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        Err(e) => {
+            tracing::warn!("cannot listen for {name}: {e}");
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -448,12 +448,19 @@ fn peek(bytes: &Bytes) -> Peek {
                 method: envelope.method.map(|method| clip(&method).into_owned()),
             },
         },
-        Err(e) if e.is_data() => Peek::Message {
-            id: None,
-            call: McpCall::default(),
-            versioned: false,
+        // Why the envelope did not parse says little: a field of the wrong type stops
+        // the parse before a syntax error after it, and serde_json reports an object
+        // written as a too-long array as "trailing characters". So the body is parsed
+        // again as any JSON: valid JSON that is not a message is rmcp's to refuse
+        // (Invalid Request), anything else is a parse error.
+        Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Peek::Message {
+                id: None,
+                call: McpCall::default(),
+                versioned: false,
+            },
+            Err(syntax) => Peek::Malformed(syntax.to_string()),
         },
-        Err(e) => Peek::Malformed(e.to_string()),
     }
 }
 
@@ -527,4 +534,163 @@ fn jsonrpc_error(
         "error": { "code": code.0, "message": message },
     });
     (status, axum::Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::{prelude::*, test_runner::Config};
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+
+    /// A few cases in `cargo test`; `PROPTEST_CASES` for a long run (the workspace's
+    /// docs/testing.md).
+    fn config() -> Config {
+        let mut config = Config::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 64;
+        }
+        config
+    }
+
+    /// Any JSON value, a few levels deep.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map(".{0,6}", inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A JSON-RPC message as a client might send it, right or wrong in any field.
+    fn message() -> impl Strategy<Value = Value> {
+        let method = prop_oneof![
+            Just(json!("tools/call")),
+            Just(json!("tools/list")),
+            Just(json!("initialize")),
+            any_json(),
+        ];
+        let meta = prop_oneof![
+            Just(json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"})),
+            any_json(),
+        ];
+        let params = (proptest::option::of(any_json()), proptest::option::of(meta)).prop_map(
+            |(name, meta)| {
+                let mut params = Map::new();
+                if let Some(name) = name {
+                    params.insert("name".to_owned(), name);
+                }
+                if let Some(meta) = meta {
+                    params.insert("_meta".to_owned(), meta);
+                }
+                Value::Object(params)
+            },
+        );
+        let params = prop_oneof![params, any_json()];
+        (
+            proptest::option::of(any_json()),
+            proptest::option::of(method),
+            proptest::option::of(params),
+            proptest::option::of(any_json()),
+        )
+            .prop_map(|(id, method, params, extra)| {
+                let mut message = Map::new();
+                message.insert("jsonrpc".to_owned(), json!("2.0"));
+                for (key, value) in [
+                    ("id", id),
+                    ("method", method),
+                    ("params", params),
+                    ("x", extra),
+                ] {
+                    if let Some(value) = value {
+                        message.insert(key.to_owned(), value);
+                    }
+                }
+                Value::Object(message)
+            })
+    }
+
+    /// A body: a message, a batch, cut short, or any bytes at all.
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => message().prop_map(|m| m.to_string().into_bytes()),
+            1 => proptest::collection::vec(message(), 0..3)
+                .prop_map(|batch| Value::from(batch).to_string().into_bytes()),
+            1 => (message(), any::<prop::sample::Index>()).prop_map(|(m, cut)| {
+                let mut bytes = m.to_string().into_bytes();
+                bytes.truncate(cut.index(bytes.len() + 1));
+                bytes
+            }),
+            1 => proptest::collection::vec(any::<u8>(), 0..64),
+        ]
+    }
+
+    /// Found by `fuzz_jsonrpc_body_peek`: a wrong type ahead of a syntax error made
+    /// a body that is not JSON look like a message (Invalid Request, not Parse
+    /// error), and an object written as a long array made valid JSON look malformed.
+    #[test]
+    fn a_body_is_malformed_exactly_when_it_is_not_json() {
+        for body in [
+            &b"0\0"[..],
+            b"{\"method\": 5,",
+            b"{\"id\": [], \"params\": 1} }",
+        ] {
+            let peek = peek(&Bytes::from_static(body));
+            assert!(
+                matches!(peek, Peek::Malformed(_)),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        for body in [
+            &b"{\"method\": 5}"[..],
+            b"{\"jsonrpc\":\"2.0\",\"params\":{\"_meta\":[null,null]}}",
+        ] {
+            let peek = peek(&Bytes::from_static(body));
+            assert!(
+                matches!(peek, Peek::Message { .. }),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// Any body: a batch (only valid JSON starting with `[`), a message (any
+        /// other valid JSON), or malformed (anything else), never a panic; the id
+        /// is the message's own, and a tool is named only for `tools/call`.
+        #[test]
+        fn fuzz_jsonrpc_body_peek(body in body()) {
+            let bytes = Bytes::from(body);
+            let valid = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+            let array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+            match peek(&bytes) {
+                Peek::Batch => prop_assert!(valid && array),
+                Peek::Malformed(_) => prop_assert!(!valid),
+                Peek::Skipped => prop_assert!(false, "a POST body is never skipped"),
+                Peek::Message { id, call, .. } => {
+                    prop_assert!(valid && !array);
+                    if let Some(id) = id {
+                        let parsed: Value = serde_json::from_slice(&bytes).unwrap();
+                        prop_assert_eq!(&parsed["id"], &id);
+                        prop_assert!(!id.is_null());
+                    }
+                    if call.tool.is_some() {
+                        prop_assert_eq!(call.method.as_deref(), Some("tools/call"));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -92,7 +92,7 @@ fn a_deployed_app_is_ready_for_the_exchange() {
     assert_eq!(obo.managed_identity_client_id, MI_CLIENT_ID);
     assert_eq!(obo.token_exchange_audience, "api://AzureADTokenExchange");
     assert_eq!(
-        obo.token_endpoint(),
+        obo.token_endpoint(None),
         format!("https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token")
     );
     assert_eq!(obo.graph_scope(), "https://graph.microsoft.com/User.Read");
@@ -114,10 +114,11 @@ fn sovereign_clouds_set_their_own_hosts_and_audience() {
     ]);
     let obo = ready(&vars);
     assert_eq!(
-        obo.token_endpoint(),
+        obo.token_endpoint(None),
         format!("https://login.microsoftonline.us/{TENANT}/oauth2/v2.0/token")
     );
     assert_eq!(obo.graph_scope(), "https://graph.microsoft.us/User.Read");
+    assert_eq!(obo.graph_me_url(), "https://graph.microsoft.us/v1.0/me");
     assert_eq!(
         obo.token_exchange_audience,
         "api://AzureADTokenExchangeUSGov"
@@ -135,14 +136,22 @@ fn the_samples_audience_setting_is_understood() {
 }
 
 #[test]
-fn the_first_allowed_tenant_is_used() {
-    let mut vars = deployed();
+fn a_caller_is_exchanged_in_their_own_tenant_when_it_is_allowed() {
+    const OTHER: &str = "3b0e2b5a-6c55-4c83-9d54-8e6d2f1a7b90";
+    let mut vars: Vec<(&str, &str)> = deployed();
     vars.retain(|(k, _)| *k != "WEBSITE_AUTH_AAD_ALLOWED_TENANTS");
-    vars.push((
-        "WEBSITE_AUTH_AAD_ALLOWED_TENANTS",
-        " Contoso.onmicrosoft.com, fabrikam.com",
-    ));
-    assert_eq!(ready(&vars).tenant, "contoso.onmicrosoft.com");
+    let allowed = format!(" Contoso.onmicrosoft.com, {}", OTHER.to_ascii_uppercase());
+    vars.push(("WEBSITE_AUTH_AAD_ALLOWED_TENANTS", &allowed));
+    let obo = ready(&vars);
+    assert_eq!(obo.tenant, "contoso.onmicrosoft.com");
+    assert_eq!(obo.tenant_for(Some(OTHER)), OTHER);
+    assert!(
+        obo.token_endpoint(Some(OTHER))
+            .ends_with(&format!("/{OTHER}/oauth2/v2.0/token"))
+    );
+    // A tenant not in the list, or none: the first.
+    assert_eq!(obo.tenant_for(Some(TENANT)), "contoso.onmicrosoft.com");
+    assert_eq!(obo.tenant_for(None), "contoso.onmicrosoft.com");
 }
 
 #[test]
@@ -155,6 +164,7 @@ fn bad_values_name_their_variable() {
         ),
         ("WEBSITE_AUTH_AAD_ALLOWED_TENANTS", "../common"),
         ("WEBSITE_AUTH_AAD_ALLOWED_TENANTS", ","),
+        ("WEBSITE_AUTH_AAD_ALLOWED_TENANTS", "contoso.com, ../common"),
         ("IDENTITY_ENDPOINT", "localhost:4141"),
         ("TOKEN_EXCHANGE_AUDIENCE", "api://Azure AD"),
         ("TokenExchangeAudience", "no-scheme"),
