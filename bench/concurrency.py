@@ -14,7 +14,16 @@ loop that keeps N calls in flight the whole time. Workloads:
                 fast as it can: Azurite itself is then what the calls wait for;
   snippets-save tools/call save_snippet, one snippet name per connection, same Azurite;
   connections   one tools/list on each connection, which then stays open and idle: what
-                a kept-alive connection costs without a call on it.
+                a kept-alive connection costs without a call on it;
+  big-calls     tools/call save_snippet with a 3.9 MB snippet (over the 1 MiB snippet
+                limit, so every call is answered with an isError result, which counts as
+                answered here): what large bodies in flight cost in memory, against the
+                request-body budget (MCP_BODY_BUDGET_BYTES); snippets in a local directory;
+  snippets-save-1mb  tools/call save_snippet of 1,000,000 bytes, one name per connection,
+                against Azurite, with the collection's byte cap raised: every call must
+                succeed.
+
+bench/memory.sh runs the last two at 250 in flight (the default HTTP_CONCURRENCY).
 
 Recorded per N: the server's peak RSS (VmHWM) and its idle RSS before the load, the
 most file descriptors and threads it had open (sampled every 100 ms), its CPU time per
@@ -34,7 +43,9 @@ import signal
 import socket
 import statistics
 import subprocess
+import shutil
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -47,6 +58,8 @@ PROTOCOL = "2025-06-18"
 AZURITE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
                "K1SZFPTOtr/KBHBeksoGMGw==")  # Azurite's public, documented development key
 SNIPPET = "fn main() {\n    println!(\"hello\");\n}\n" * 8  # about 300 bytes
+BIG_BODY_BYTES = 3_900_000
+MEGABYTE = 1_000_000
 
 
 def call(name, arguments):
@@ -60,7 +73,18 @@ WORKLOADS = {
     "snippets-save": lambda i: call("save_snippet", {"snippetname": f"bench-{i}",
                                                      "snippet": SNIPPET}),
     "connections": lambda i: {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+    "big-calls": lambda i: BIG_CALL,
+    "snippets-save-1mb": lambda i: call("save_snippet", {"snippetname": f"bench-{i}",
+                                                         "snippet": "x" * MEGABYTE}),
 }
+# One body for every connection (3.9 MB each: built once, not 250 times).
+BIG_CALL = call("save_snippet", {"snippetname": "big",
+                                 "snippet": "x" * (BIG_BODY_BYTES - 120)})
+# Workloads whose calls are answered with an isError result on purpose: an HTTP 200 with
+# a JSON-RPC result is what counts as answered.
+ERROR_RESULTS = {"big-calls"}
+# Workloads that need Azurite.
+AZURITE = {"snippets-get", "snippets-save", "snippets-save-1mb"}
 # Workloads that send one request per connection and then keep the connection open and
 # idle: what an open connection costs, without a call in flight on it.
 HOLD = {"connections"}
@@ -134,19 +158,22 @@ async def read_response(reader):
     raise ValueError(f"response without a length: {headers}")
 
 
-def failed(status, body):
+def failed(status, body, error_results=False):
     if status != 200:
         return f"http {status}"
-    if b'"isError":true' in body:
+    if b'"isError":true' in body and not error_results:
         return "isError"
     if b'"error":{' in body:
         return "json-rpc error"
     return None
 
 
-async def load(port, pid, make_payload, conns, secs, timeout, hold=False):
+async def load(port, pid, make_payload, conns, secs, timeout, hold=False,
+               error_results=False):
     """Opens `conns` connections, then keeps one call in flight on each for `secs` (or,
-    with `hold`, sends one request on each and keeps it open and idle for `secs`)."""
+    with `hold`, sends one request on each and keeps it open and idle for `secs`).
+    With `error_results`, an isError result counts as answered."""
+    encoded = {}  # id(payload) -> request bytes, for payloads every worker shares
     latencies, errors, samples = [], {}, {}
     peaks = {"rss_kib": 0, "fds": 0, "threads": 0}
     connect_gate = asyncio.Semaphore(256)  # no SYN flood: the kernel's backlog is finite
@@ -159,7 +186,12 @@ async def load(port, pid, make_payload, conns, secs, timeout, hold=False):
         samples.setdefault(kind, body[:400].decode("utf-8", "replace"))
 
     async def worker(i):
-        request = request_bytes(port, make_payload(i))
+        payload = make_payload(i)
+        request = encoded.get(id(payload))
+        if request is None:
+            request = request_bytes(port, payload)
+            if payload is make_payload(i + 1):
+                encoded[id(payload)] = request
         try:
             async with connect_gate:
                 reader, writer = await asyncio.wait_for(
@@ -180,7 +212,7 @@ async def load(port, pid, make_payload, conns, secs, timeout, hold=False):
                         ValueError) as e:
                     error(f"connection: {type(e).__name__}")
                     return
-                kind = failed(status, body)
+                kind = failed(status, body, error_results)
                 if kind:
                     error(kind, body)
                 else:
@@ -293,11 +325,18 @@ def measure(args, workload, conns, log, azurite_port):
     if workload == "alerts":
         stub, stub_base = start_stub(args.stub, args.delay_ms, log)
         env["NWS_API_BASE_URL"] = stub_base
-    elif workload.startswith("snippets"):
+    elif workload == "big-calls":
+        env["SNIPPETS_DIR"] = args.snippets_dir
+    if workload in AZURITE:
         env["AzureWebJobsStorage"] = (
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
             f"AccountKey={AZURITE_KEY};"
             f"BlobEndpoint=http://127.0.0.1:{azurite_port}/devstoreaccount1/;")
+        # 250 names of 1 MB each: over the default 100 MiB collection cap.
+        env["SNIPPETS_MAX_TOTAL_BYTES"] = str(1 << 30)
+    for name in ("MCP_BODY_BUDGET_BYTES", "MCP_BODY_BUDGET_WAIT_SECONDS"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
     port = free_port()
     env["FUNCTIONS_CUSTOMHANDLER_PORT"] = str(port)
     limit = None
@@ -312,15 +351,16 @@ def measure(args, workload, conns, log, azurite_port):
         wait_ready(server, port)
         # First use: the upstream client, the container, the snippet get_snippet reads.
         for payload in ([call("save_snippet", {"snippetname": "bench", "snippet": SNIPPET})]
-                        if workload.startswith("snippets") else []) + [WORKLOADS[workload](0)]:
+                        if workload in AZURITE else []) + [WORKLOADS[workload](0)]:
             status, body = post(port, payload)
-            if failed(status, body):
+            if failed(status, body, workload in ERROR_RESULTS):
                 raise RuntimeError(f"{workload}: the first call failed: {body[:300]!r}")
         time.sleep(0.5)
         idle_kib = status_kib(server.pid, "VmRSS")
         before = stub_stats(stub_base) if stub else None
         result = asyncio.run(load(port, server.pid, WORKLOADS[workload], conns,
-                                  args.secs, args.timeout, hold=workload in HOLD))
+                                  args.secs, args.timeout, hold=workload in HOLD,
+                                  error_results=workload in ERROR_RESULTS))
         hwm_kib = status_kib(server.pid, "VmHWM")
         after = stub_stats(stub_base) if stub else None
         lat = result.pop("latencies")
@@ -379,7 +419,7 @@ def raise_fd_limit(levels):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--handler", required=True, help="the deployed (musl) binary")
-    parser.add_argument("--stub", required=True, help="the NWS stand-in binary")
+    parser.add_argument("--stub", help="the NWS stand-in binary (for alerts)")
     parser.add_argument("--node", help="Node.js, for Azurite")
     parser.add_argument("--azurite", help="Azurite's azurite-blob script")
     parser.add_argument("--levels", default=os.environ.get("LEVELS", "100,500,1000,2000,4000"))
@@ -395,12 +435,15 @@ def main():
                         help="the server's soft open-files limit (default: this process's)")
     parser.add_argument("--out", default=str(ROOT / "bench/results/concurrency.json"))
     args = parser.parse_args()
+    args.snippets_dir = tempfile.mkdtemp(prefix="bench-snippets-")
     levels = [int(n) for n in args.levels.split(",") if n.strip()]
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     for w in workloads:
         if w not in WORKLOADS:
             parser.error(f"unknown workload {w!r}; known: {', '.join(WORKLOADS)}")
-    if any(w.startswith("snippets") for w in workloads) and not (args.node and args.azurite):
+    if "alerts" in workloads and not args.stub:
+        parser.error("the alerts workload needs --stub")
+    if any(w in AZURITE for w in workloads) and not (args.node and args.azurite):
         parser.error("the snippet workloads need --node and --azurite")
     nofile = raise_fd_limit(levels)
 
@@ -414,6 +457,8 @@ def main():
                     "ephemeral_ports": Path("/proc/sys/net/ipv4/ip_local_port_range")
                     .read_text().split()},
         "method": {"secs_per_level": args.secs, "upstream_delay_ms": args.delay_ms,
+                   "body_budget": {name: os.environ.get(name) or "default" for name in
+                                   ("MCP_BODY_BUDGET_BYTES", "MCP_BODY_BUDGET_WAIT_SECONDS")},
                    "server_nofile": args.server_nofile or nofile[0],
                    "client": "Python asyncio, one keep-alive connection per call in flight, "
                              "closed loop; connections opened before the load starts",
@@ -425,7 +470,7 @@ def main():
         azurite = None
         try:
             azurite_port = None
-            if any(w.startswith("snippets") for w in workloads):
+            if any(w in AZURITE for w in workloads):
                 azurite, azurite_port = start_azurite(args.node, args.azurite, log)
             for workload in workloads:
                 rows = []
@@ -437,6 +482,7 @@ def main():
         finally:
             if azurite:
                 stop(azurite)
+    shutil.rmtree(args.snippets_dir, ignore_errors=True)
     results["machine"]["loadavg_after"] = os.getloadavg()
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print_tables(results)

@@ -7,10 +7,12 @@
 #
 # Knobs (environment): LEVELS (calls in flight), SECS (seconds per level), DELAY_MS
 # (the NWS stand-in's answer delay, MIN-MAX, default 1000-2000), WORKLOADS (alerts,
-# connections, snippets-get, snippets-save). See bench/concurrency.py for what is measured.
+# connections, snippets-get, snippets-save; also big-calls and snippets-save-1mb, which
+# bench/memory.sh runs), MCP_BODY_BUDGET_BYTES and MCP_BODY_BUDGET_WAIT_SECONDS (passed to
+# the server). See bench/concurrency.py for what is measured.
 #
 # Builds the deployment package (scripts/package.sh: the static musl binary the zip
-# holds) and the NWS stand-in (examples/nws_stub.rs, release); installs Azurite and Node
+# holds) and, for alerts, the NWS stand-in (examples/nws_stub.rs, release); installs Azurite and Node
 # 22 from tests/npm/package-lock.json when they are missing. Writes
 # bench/results/concurrency.json. Every process binds 127.0.0.1 and is stopped by PID.
 set -euo pipefail
@@ -26,10 +28,14 @@ if [[ "$workloads" == *snippets* ]] && { [ ! -x "$node_bin" ] || [ ! -e "$azurit
   (cd tests/npm && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-cargo build --locked --release --example nws_stub
+stub=()
+if [[ "$workloads" == *alerts* ]]; then
+  cargo build --locked --release --example nws_stub
+  stub=(--stub target/release/examples/nws_stub)
+fi
 scripts/package.sh
 handler=target/package/x86_64-unknown-linux-musl/release/handler
 [ -x "$handler" ] || fail "scripts/package.sh did not leave $handler"
 
-exec python3 bench/concurrency.py --handler "$handler" --stub target/release/examples/nws_stub \
+exec python3 bench/concurrency.py --handler "$handler" "${stub[@]}" \
   --node "$node_bin" --azurite "$azurite" --workloads "$workloads" "$@"

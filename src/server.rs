@@ -169,8 +169,8 @@ async fn traced<F: Future>(
     fault::within(invocation_id, work.instrument(span)).await
 }
 
-/// The span of a resources request: the method and the invocation id (not the URI,
-/// which names a snippet).
+/// The span of a resources request: the method, the invocation id and the trace id
+/// (not the URI, which names a snippet).
 fn resource_span(
     method: &'static str,
     context: &RequestContext<RoleServer>,
@@ -179,7 +179,8 @@ fn resource_span(
     let span = tracing::info_span!(
         "resources",
         method,
-        invocation_id = invocation_id.as_deref()
+        invocation_id = invocation_id.as_deref(),
+        trace_id = rmcp_functions::trace_id(context),
     );
     (span, invocation_id)
 }
@@ -224,9 +225,10 @@ impl ServerHandler for McpServer {
         Cow::Borrowed(PROTOCOL_VERSIONS)
     }
 
-    /// Routes the call to its tool inside a span naming the tool and the host's
-    /// invocation id, so whatever the tool logs (an upstream retry, a storage error)
-    /// can be followed back to the request.
+    /// Routes the call to its tool inside a span naming the tool (cut, as any name a
+    /// caller chooses), the host's invocation id and the request's trace id, so whatever
+    /// the tool logs (an upstream retry, a storage error) can be followed back to the
+    /// request.
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -235,8 +237,9 @@ impl ServerHandler for McpServer {
         let invocation_id = rmcp_functions::invocation_id(&context).map(str::to_owned);
         let span = tracing::info_span!(
             "tool",
-            tool = %request.name,
+            tool = %rmcp_functions::clip(&request.name),
             invocation_id = invocation_id.as_deref(),
+            trace_id = rmcp_functions::trace_id(&context),
         );
         let call = ToolCallContext::new(&self.inner.tools, request, context);
         traced(span, invocation_id, self.inner.tool_router.call(call)).await

@@ -232,7 +232,7 @@ fn the_first_request_logs_the_host_it_arrived_with_once() {
 }
 
 /// A tool's own log lines (here the weather client's warning before it retries)
-/// carry the host's invocation id, so one failing call can be followed through the
+/// carry the host's invocation id and the trace id of the request's `traceparent`, so one failing call can be followed through the
 /// logs; and, as in the request line, no other header value is written.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tool_warning_carries_the_invocation_id_and_no_other_header() {
@@ -258,6 +258,7 @@ async fn a_tool_warning_carries_the_invocation_id_and_no_other_header() {
         "name": "get_forecast", "arguments": {"latitude": 41.978, "longitude": -91.67}}});
     let response = mcp_post(&handler.url("/mcp?code=query-secret-123"))
         .header("x-azure-functions-invocationid", INVOCATION_ID)
+        .header("traceparent", TRACEPARENT)
         .header("x-functions-key", "key-secret-456")
         .header("authorization", "Bearer token-secret-789")
         .header("cookie", "session=cookie-secret-000")
@@ -298,12 +299,17 @@ async fn a_tool_warning_carries_the_invocation_id_and_no_other_header() {
         "the warning is not in the tool call's span: {warning}"
     );
     assert_eq!(warning["span"]["tool"], "get_forecast", "{warning}");
+    assert_eq!(
+        warning["span"]["trace_id"], TRACE_ID,
+        "the warning does not carry the trace id: {warning}"
+    );
     let request_line = lines
         .iter()
         .find(|line| line["message"] == "request")
         .unwrap_or_else(|| panic!("no request line: {output:#?}"));
     assert_eq!(request_line["invocation_id"], INVOCATION_ID);
     assert_eq!(request_line["tool"], "get_forecast");
+    assert_eq!(request_line["trace_id"], TRACE_ID);
 
     assert_no_secret_in(
         &output,
@@ -327,4 +333,161 @@ fn assert_no_secret_in(output: &[String], secrets: &[&str]) {
             "{secret} leaked into the logs:\n{all}"
         );
     }
+}
+
+/// What a caller chooses (a method, tool name, resource URI, snippet name, and the
+/// headers rmcp names when it refuses them) can be 100 KB long; no line the process
+/// writes is longer than 4 KB, in either format, and the request line keeps the first
+/// `MAX_LOGGED_VALUE_BYTES` of the tool name with a marker.
+#[test]
+fn no_log_line_is_longer_than_4_kb_whatever_the_request() {
+    for format in ["text", "json"] {
+        let mut handler = Handler::start(&[("LOG_FORMAT", format)]);
+        let sent = send_long_values(&handler);
+        let request_lines = |output: &[String]| {
+            output
+                .iter()
+                .filter(|l| {
+                    l.contains(r#""message":"request""#)
+                        || l.contains("rmcp_functions::logging: request ")
+                })
+                .count()
+        };
+        wait_until(Duration::from_secs(10), "every request line", || {
+            (request_lines(&handler.output()) >= sent).then_some(())
+        });
+        handler.terminate();
+
+        let output = handler.output();
+        for line in &output {
+            assert!(
+                line.len() < rmcp_functions::MAX_LOG_LINE_BYTES,
+                "{format}: a line of {} bytes: {}…",
+                line.len(),
+                line.chars().take(200).collect::<String>()
+            );
+            if format == "json" {
+                serde_json::from_str::<Value>(line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            }
+        }
+        let clipped = format!(
+            "{}…[{} bytes cut]",
+            "t".repeat(rmcp_functions::MAX_LOGGED_VALUE_BYTES),
+            LONG - rmcp_functions::MAX_LOGGED_VALUE_BYTES
+        );
+        let tool_field = if format == "json" {
+            format!(r#""tool":"{clipped}""#)
+        } else {
+            format!(r#"tool="{clipped}""#)
+        };
+        assert!(
+            output.iter().any(|line| line.contains(&tool_field)),
+            "{format}: no request line with the tool name cut: {output:#?}"
+        );
+    }
+}
+
+/// The length of each long value.
+const LONG: usize = 100_000;
+
+/// Sends requests that each carry a [`LONG`] value somewhere a log line might take it
+/// from; returns how many were sent.
+fn send_long_values(handler: &Handler) -> usize {
+    let long = |c: &str| c.repeat(LONG);
+    let call = |name: &str, arguments: Value| {
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+               "params": {"name": name, "arguments": arguments}})
+    };
+    let bodies = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": long("m")}),
+        call(&long("t"), json!({})),
+        call(
+            "save_snippet",
+            json!({"snippetname": long("n"), "snippet": "x"}),
+        ),
+        call("get_snippet", json!({"snippetname": long("n")})),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read",
+               "params": {"uri": format!("snippet:///{}", long("u"))}}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read",
+               "params": {"uri": long("u")}}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "prompts/get",
+               "params": {"name": "use_snippet", "arguments": {"name": long("n")}}}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": long("v"), "capabilities": {},
+            "clientInfo": {"name": long("c"), "version": "0"}}}),
+    ];
+    let mut sent = 0;
+    for body in &bodies {
+        let response = blocking(mcp_post(&handler.url("/mcp")).json(body).send()).unwrap();
+        assert!(response.status().as_u16() < 500, "{}", response.status());
+        sent += 1;
+    }
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let headers = [
+        ("host", long("h")),
+        ("origin", format!("https://{}", long("o"))),
+        ("x-azure-functions-invocationid", long("i")),
+        ("traceparent", long("0")),
+        ("mcp-protocol-version", long("p")),
+    ];
+    for (name, value) in headers {
+        let response = blocking(
+            mcp_post(&handler.url("/mcp"))
+                .header(name, value)
+                .json(&ping)
+                .send(),
+        )
+        .unwrap();
+        assert!(
+            response.status().as_u16() < 500,
+            "{name}: {}",
+            response.status()
+        );
+        sent += 1;
+    }
+    let long_path = handler.url(&format!("/{}", "p".repeat(60_000)));
+    let response = blocking(mcp_post(&long_path).json(&ping).send()).unwrap();
+    assert_eq!(response.status(), 404);
+    sent + 1
+}
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// A request with a valid `traceparent` has its trace id on its text request line; one
+/// with an invalid one (upper-case hex, which W3C Trace Context forbids) has none.
+#[test]
+fn text_request_lines_carry_the_trace_id_of_a_valid_traceparent_only() {
+    let handler = Handler::start(&[]);
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    for (invocation, traceparent) in [
+        ("inv-valid", TRACEPARENT.to_owned()),
+        ("inv-invalid", TRACEPARENT.to_uppercase()),
+    ] {
+        let response = blocking(
+            mcp_post(&handler.url("/mcp"))
+                .header("x-azure-functions-invocationid", invocation)
+                .header("traceparent", traceparent)
+                .json(&ping)
+                .send(),
+        )
+        .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let line_of = |invocation: &str| {
+        wait_until(Duration::from_secs(10), invocation, || {
+            handler
+                .output()
+                .into_iter()
+                .find(|l| l.contains(&format!(r#"invocation_id="{invocation}""#)))
+        })
+    };
+    let valid = line_of("inv-valid");
+    assert!(
+        valid.contains(&format!(r#"trace_id="{TRACE_ID}""#)),
+        "{valid}"
+    );
+    let invalid = line_of("inv-invalid");
+    assert!(!invalid.contains("trace_id"), "{invalid}");
 }

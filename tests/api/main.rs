@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod binary;
+mod body_budget;
 mod completions;
 mod confirmations;
 mod conformance;

@@ -97,6 +97,15 @@ fn assert_same_bytes(ours: &[u8], rmcps: &[u8], what: &str) {
     );
 }
 
+/// Every revision a client may name, `None` being no version header (2025-03-26).
+const REVISIONS: [Option<&str>; 5] = [
+    None,
+    Some("2025-03-26"),
+    Some("2025-06-18"),
+    Some("2025-11-25"),
+    Some("2026-07-28"),
+];
+
 #[tokio::test]
 async fn tools_list_is_byte_for_byte_rmcps_own_at_every_revision() {
     let dir = tempfile::tempdir().unwrap();
@@ -110,13 +119,7 @@ async fn tools_list_is_byte_for_byte_rmcps_own_at_every_revision() {
         json!(9_007_199_254_740_993_u64),
         json!(r#"a "tools":[]}} é"#),
     ];
-    for revision in [
-        None,
-        Some("2025-03-26"),
-        Some("2025-06-18"),
-        Some("2025-11-25"),
-        Some("2026-07-28"),
-    ] {
+    for revision in REVISIONS {
         for id in &ids {
             let (headers, body) = tools_list(revision, id);
             let (status, ours) = post(&app.mcp_url(), &headers, &body).await;
@@ -159,8 +162,12 @@ impl Counting {
             "Echoes \"text\" back.",
             object(json!({"type": "object", "properties": {"text": {"type": "string"}}})),
         );
+        Self::with_tools(vec![tool])
+    }
+
+    fn with_tools(tools: Vec<Tool>) -> Self {
         Self {
-            tools: hosting::ToolList::new(vec![tool]),
+            tools: hosting::ToolList::new(tools),
             calls: Arc::default(),
             spliced: Arc::default(),
             fail: false,
@@ -236,4 +243,68 @@ async fn an_error_after_taking_the_tools_reaches_the_client_as_the_handler_said_
     assert_eq!(answer["id"], 9);
     assert_eq!(answer["error"]["message"], "the tool registry is down");
     assert_eq!(failing.spliced.load(Ordering::SeqCst), 1);
+}
+
+/// With the splice turned off, the handler answers the full list and rmcp writes it:
+/// the same bytes, and the hosting layer offers no slot.
+#[tokio::test]
+async fn with_the_splice_off_rmcp_writes_the_list_itself() {
+    let hosted = Counting::new();
+    let settings = hosting::Settings::from_lookup(|_| None).unwrap();
+    let served = ServedHandler::start_custom(
+        hosted.clone(),
+        hosting::CustomHandler::new(settings).serialized_tool_list(false),
+    )
+    .await;
+    let reference = bare_rmcp(Counting::new()).await;
+    for revision in REVISIONS {
+        let (headers, body) = tools_list(revision, &json!(3));
+        let (status, ours) = post(&served.mcp_url(), &headers, &body).await;
+        let (_, rmcps) = post(&reference.mcp_url(), &headers, &body).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ours));
+        assert_same_bytes(&ours, &rmcps, &format!("{revision:?}"));
+        let answer: Value = serde_json::from_slice(&ours).unwrap();
+        assert_eq!(answer["result"]["tools"][0]["name"], "echo");
+    }
+    assert_eq!(hosted.calls.load(Ordering::SeqCst), REVISIONS.len());
+    assert_eq!(
+        hosted.spliced.load(Ordering::SeqCst),
+        0,
+        "no slot was offered"
+    );
+}
+
+/// rmcp drops an `outputSchema` that is not an object schema from the list it writes
+/// for clients older than 2026-07-28; a list with such a tool is not spliced, so the
+/// answer stays rmcp's own at every revision.
+#[tokio::test]
+async fn a_list_with_a_non_object_output_schema_is_rmcps_own_at_every_revision() {
+    let tools = || {
+        let input = object(json!({"type": "object"}));
+        vec![
+            Tool::new("names", "Lists names.", input.clone()).with_raw_output_schema(Arc::new(
+                object(json!({"type": "array", "items": {"type": "string"}})),
+            )),
+            Tool::new("count", "Counts.", input).with_raw_output_schema(Arc::new(object(
+                json!({"type": "object", "properties": {"n": {"type": "integer"}}}),
+            ))),
+        ]
+    };
+    let hosted = Counting::with_tools(tools());
+    let served = ServedHandler::start(hosted.clone()).await;
+    let reference = bare_rmcp(Counting::with_tools(tools())).await;
+    for revision in REVISIONS {
+        let (headers, body) = tools_list(revision, &json!(4));
+        let (status, ours) = post(&served.mcp_url(), &headers, &body).await;
+        let (_, rmcps) = post(&reference.mcp_url(), &headers, &body).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ours));
+        assert_same_bytes(&ours, &rmcps, &format!("{revision:?}"));
+        let answer: Value = serde_json::from_slice(&ours).unwrap();
+        assert_eq!(
+            answer["result"]["tools"][0].get("outputSchema").is_some(),
+            revision == Some("2026-07-28"),
+            "{revision:?}: the array schema is for 2026-07-28 clients only"
+        );
+    }
+    assert_eq!(hosted.spliced.load(Ordering::SeqCst), 0);
 }

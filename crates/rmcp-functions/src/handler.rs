@@ -17,6 +17,8 @@ use axum::{
     response::{Html, IntoResponse},
     routing::get,
 };
+use hyper::server::conn::http1;
+use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown, service::TowerToHyperService};
 use rmcp::ServerHandler;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +27,36 @@ use crate::{ConfigError, Settings, logging, open_files, transport};
 
 /// The largest request body accepted by default, as rmcp's own default.
 pub const DEFAULT_MAX_REQUEST_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The bytes of request bodies all requests in flight may hold together, by default
+/// (`MCP_BODY_BUDGET_BYTES` sets it per deployment): 32 MiB.
+///
+/// Sized for the smallest Flex Consumption instance, 512 MB, which this process shares
+/// with the Functions host (a .NET process of a few hundred MB). The process holds about
+/// twice a body's size while rmcp decodes it (the `/mcp` layer's copy and rmcp's, then
+/// rmcp's and the decoded message), so 32 MiB of bodies is about 64 MiB of memory at
+/// the worst moment; with the idle 8 MiB and about 100 KiB per call in flight (250
+/// calls: 25 MiB), the process stays under 128 MiB whatever the callers send
+/// (bench/memory.sh measures it). It still lets eight bodies at the 4 MiB limit, or
+/// hundreds of ordinary calls, be read at once.
+pub const DEFAULT_BODY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
+
+/// How long, by default, a request waits for room in the body budget before it is
+/// answered `503` with `Retry-After` (`MCP_BODY_BUDGET_WAIT_SECONDS` sets it): 20 s.
+///
+/// Long enough for a burst to drain: decoding runs at well over 100 MB/s, so in 20 s
+/// the budget turns over some 2 GB, a burst of 250 bodies at the 4 MiB limit several
+/// times. Short enough that the caller hears back well within MCP clients' usual
+/// request timeouts (60 s in the official SDKs) and the Functions front end's 230 s,
+/// and can retry, perhaps on another instance.
+pub const DEFAULT_BODY_BUDGET_WAIT: Duration = Duration::from_secs(20);
+
+/// The most a connection's read buffer holds, and so the largest request head (request
+/// line and headers) accepted; a larger head is answered `431`. 64 KiB is four times
+/// what Node.js accepts and twice nginx's default, room for built-in authentication's
+/// principal and token headers. hyper's default, 400 KiB, would let 250 calls waiting
+/// for room in the body budget hold 100 MB of their bodies in these buffers.
+pub const MAX_READ_BUFFER_BYTES: usize = 64 * 1024;
 
 /// How long in-flight requests may run after SIGTERM, by default, before they are
 /// cancelled.
@@ -60,6 +92,9 @@ pub(crate) struct Policy {
     pub(crate) shutdown_grace: Duration,
     pub(crate) sse_keep_alive: Option<Duration>,
     pub(crate) sign_in_return_page: Option<Cow<'static, str>>,
+    pub(crate) body_budget_bytes: usize,
+    pub(crate) body_budget_wait: Duration,
+    pub(crate) serialized_tool_list: bool,
 }
 
 impl Default for Policy {
@@ -69,6 +104,9 @@ impl Default for Policy {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             sse_keep_alive: Some(DEFAULT_SSE_KEEP_ALIVE),
             sign_in_return_page: Some(Cow::Borrowed(SIGN_IN_RETURN_PAGE)),
+            body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
+            body_budget_wait: DEFAULT_BODY_BUDGET_WAIT,
+            serialized_tool_list: true,
         }
     }
 }
@@ -119,6 +157,36 @@ impl CustomHandler {
     /// short page saying the sign-in is done and the window can be closed.
     pub fn sign_in_return_page(mut self, html: Option<impl Into<Cow<'static, str>>>) -> Self {
         self.policy.sign_in_return_page = html.map(Into::into);
+        self
+    }
+
+    /// The bytes of request bodies all requests in flight may hold together: a request
+    /// whose body does not fit waits for room (in order of arrival) for
+    /// [`body_budget_wait`](Self::body_budget_wait), then is answered `503` with
+    /// `Retry-After` and a JSON-RPC error. A body larger than the whole budget (but within
+    /// [`max_request_body_bytes`](Self::max_request_body_bytes)) is read alone.
+    /// `MCP_BODY_BUDGET_BYTES`, when set, takes precedence. Default:
+    /// [`DEFAULT_BODY_BUDGET_BYTES`], whose documentation explains the size.
+    pub fn body_budget_bytes(mut self, bytes: usize) -> Self {
+        self.policy.body_budget_bytes = bytes;
+        self
+    }
+
+    /// How long a request may wait for room in the body budget.
+    /// `MCP_BODY_BUDGET_WAIT_SECONDS`, when set, takes precedence. Default:
+    /// [`DEFAULT_BODY_BUDGET_WAIT`].
+    pub fn body_budget_wait(mut self, wait: Duration) -> Self {
+        self.policy.body_budget_wait = wait;
+        self
+    }
+
+    /// Whether a handler that answers `tools/list` through [`ToolList`](crate::ToolList)
+    /// has its list serialized once and spliced into rmcp's answer (`true`), or answers
+    /// the full list for rmcp to serialize on every call (`false`). The answer's bytes
+    /// are the same either way; the switch is there in case an rmcp release changes how
+    /// it writes the answer before this crate follows. Default: `true`.
+    pub fn serialized_tool_list(mut self, on: bool) -> Self {
+        self.policy.serialized_tool_list = on;
         self
     }
 
@@ -190,6 +258,11 @@ impl CustomHandler {
     ///
     /// The listener is bound by the caller before anything slow runs, so the host's
     /// readiness probe is answered as soon as this starts.
+    ///
+    /// Each connection is served by hyper's HTTP/1 server with a read buffer of at most
+    /// [`MAX_READ_BUFFER_BYTES`] (hyper's default is 400 KiB): a connection whose request
+    /// waits for room in the body budget holds what hyper has read of its body, so this
+    /// is what bounds the memory of the calls the budget keeps waiting.
     pub async fn serve<S>(
         &self,
         listener: TcpListener,
@@ -202,32 +275,62 @@ impl CustomHandler {
         // Cancelling rmcp's token answers in-flight requests with an error at once, so
         // it fires only after the grace period; stopping the accept loop comes first.
         let mcp_cancel = CancellationToken::new();
-        let stop_accepting = CancellationToken::new();
         let app = self.router(server, mcp_cancel.clone());
-        let server = axum::serve(listener, app)
-            .with_graceful_shutdown(stop_accepting.clone().cancelled_owned())
-            .into_future();
-        tokio::pin!(server);
-
-        tokio::select! {
-            result = &mut server => return result,
-            () = shutdown => {}
+        let connections = GracefulShutdown::new();
+        let mut http = http1::Builder::new();
+        http.max_buf_size(MAX_READ_BUFFER_BYTES);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        let service = TowerToHyperService::new(app.clone());
+                        let connection = http.serve_connection(TokioIo::new(stream), service);
+                        let connection = connections.watch(connection);
+                        tokio::spawn(async move {
+                            if let Err(e) = connection.await {
+                                tracing::debug!("connection ended with an error: {e}");
+                            }
+                        });
+                    }
+                    Err(e) => accept_failed(e).await,
+                },
+                () = &mut shutdown => break,
+            }
         }
+        drop(listener);
         let grace = self.policy.shutdown_grace;
         tracing::info!(
             "shutting down: no new connections; in-flight requests have {} s to finish",
             grace.as_secs_f64()
         );
-        stop_accepting.cancel();
-        if let Ok(result) = tokio::time::timeout(grace, &mut server).await {
-            return result;
+        let finished = connections.shutdown();
+        tokio::pin!(finished);
+        if tokio::time::timeout(grace, &mut finished).await.is_ok() {
+            return Ok(());
         }
         tracing::warn!("in-flight requests did not finish in time; cancelling them");
         mcp_cancel.cancel();
         // Cancelled MCP requests answer at once; give them a moment to be written.
-        let _ = tokio::time::timeout(Duration::from_secs(1), server).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), finished).await;
         Ok(())
     }
+}
+
+/// What to do when `accept` fails: a connection that failed before it was accepted is
+/// the client's business; anything else (out of file descriptors) is logged, and the
+/// loop pauses a moment rather than spin, as axum's own server does.
+async fn accept_failed(error: io::Error) {
+    if matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("cannot accept a connection: {error}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Completes on Ctrl-C or SIGTERM (what the host and `func start` send).

@@ -11,7 +11,10 @@
 //! - `GET /` answers at once: the host polls it before it forwards anything;
 //! - `/mcp` is rmcp's stateless streamable-HTTP service (JSON answers, no session) behind
 //!   the `Host` and `Origin` allow-lists, with every refusal a JSON-RPC error body;
-//! - one log line per request, never a header value;
+//! - one log line per request, never a header value, with the trace id of a
+//!   `traceparent`; values callers choose are cut, and no line exceeds 4 KB;
+//! - request bodies in flight share a byte budget: a request waits for room, then is
+//!   answered `503` rather than letting the process run out of memory;
 //! - a handler that answers `tools/list` through [`ToolList`] has its tool list
 //!   serialized once, not on every call;
 //! - on SIGTERM it stops accepting, lets in-flight requests finish for a grace period,
@@ -29,8 +32,9 @@
 //! }
 //! ```
 //!
-//! [`CustomHandler`] is the same with a say in what is policy (body limit, shutdown
-//! grace, SSE keep-alive, the sign-in return page), for a `main` that reads its own
+//! [`CustomHandler`] is the same with a say in what is policy (body limit, body budget,
+//! shutdown grace, SSE keep-alive, the sign-in return page, the serialized tool list),
+//! for a `main` that reads its own
 //! settings first:
 //!
 //! ```no_run
@@ -59,7 +63,9 @@
 //! }
 //! ```
 
+mod budget;
 mod handler;
+mod log_format;
 mod logging;
 mod open_files;
 mod settings;
@@ -72,13 +78,18 @@ use rmcp::ServerHandler;
 
 pub use self::{
     handler::{
-        CustomHandler, DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE,
-        DEFAULT_SSE_KEEP_ALIVE, SIGN_IN_RETURN_PATH, shutdown_signal,
+        CustomHandler, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_WAIT,
+        DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_SSE_KEEP_ALIVE,
+        MAX_READ_BUFFER_BYTES, SIGN_IN_RETURN_PATH, shutdown_signal,
     },
-    logging::{INVOCATION_ID_HEADER, init_logging, invocation_id},
+    log_format::MAX_LOG_LINE_BYTES,
+    logging::{
+        INVOCATION_ID_HEADER, MAX_LOGGED_VALUE_BYTES, TRACEPARENT_HEADER, clip, init_logging,
+        invocation_id, trace_id,
+    },
     settings::{
-        ConfigError, DEFAULT_LOG_FILTER, DEFAULT_PORT, LogFormat, PORT_VAR, Port, PortSource,
-        Settings,
+        BODY_BUDGET_VAR, BODY_BUDGET_WAIT_VAR, ConfigError, DEFAULT_LOG_FILTER, DEFAULT_PORT,
+        LogFormat, PORT_VAR, Port, PortSource, Settings,
     },
     tool_list::ToolList,
 };

@@ -2,7 +2,7 @@
 //! `Host` and `Origin` values to accept, and how to log. Read once at start-up from the
 //! environment the Functions host (or `cargo run`) gives the process.
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
 use url::Url;
 
@@ -18,6 +18,17 @@ pub const PORT_VAR: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
 /// target that starts with it, and `rmcp` would also silence this crate,
 /// `rmcp_functions`.
 pub const DEFAULT_LOG_FILTER: &str = "info,rmcp::=warn";
+
+/// The variable that sets the request-body budget ([`Settings::body_budget_bytes`]).
+pub const BODY_BUDGET_VAR: &str = "MCP_BODY_BUDGET_BYTES";
+
+/// The variable that sets how long a request may wait for room in the body budget
+/// ([`Settings::body_budget_wait`]).
+pub const BODY_BUDGET_WAIT_VAR: &str = "MCP_BODY_BUDGET_WAIT_SECONDS";
+
+/// The longest wait `MCP_BODY_BUDGET_WAIT_SECONDS` accepts: the Functions front end
+/// answers a request that takes longer than 230 s itself, so waiting longer is moot.
+const MAX_BODY_BUDGET_WAIT: Duration = Duration::from_secs(230);
 
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 const LOOPBACK_ORIGINS: [&str; 3] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
@@ -35,6 +46,15 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// The `tracing` filter directive (`RUST_LOG`).
     pub log_filter: String,
+    /// `MCP_BODY_BUDGET_BYTES`: the bytes of request bodies all requests in flight may
+    /// hold together. When set, it takes precedence over the code's
+    /// [`CustomHandler::body_budget_bytes`](crate::CustomHandler::body_budget_bytes), so
+    /// an operator can resize it without a rebuild.
+    pub body_budget_bytes: Option<usize>,
+    /// `MCP_BODY_BUDGET_WAIT_SECONDS`: how long a request may wait for room in the body
+    /// budget before it is answered `503`. When set, it takes precedence over
+    /// [`CustomHandler::body_budget_wait`](crate::CustomHandler::body_budget_wait).
+    pub body_budget_wait: Option<Duration>,
 }
 
 /// The listening port and where it came from, so errors can name the variable.
@@ -115,6 +135,8 @@ impl Settings {
             allowed_origins: allowed_origins(&get, &public_hosts)?,
             log_format: log_format(&get)?,
             log_filter: get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned()),
+            body_budget_bytes: body_budget_bytes(&get)?,
+            body_budget_wait: body_budget_wait(&get)?,
         })
     }
 }
@@ -180,6 +202,42 @@ fn allowed_origins(
         origins.push(origin.trim_end_matches('/').to_owned());
     }
     Ok(origins)
+}
+
+fn body_budget_bytes(get: &impl Fn(&str) -> Option<String>) -> Result<Option<usize>, ConfigError> {
+    let Some(value) = get(BODY_BUDGET_VAR) else {
+        return Ok(None);
+    };
+    match value.trim().parse::<usize>() {
+        Ok(bytes) if bytes > 0 => Ok(Some(bytes)),
+        _ => Err(ConfigError::new(
+            BODY_BUDGET_VAR,
+            &value,
+            "expected a whole number of bytes greater than 0, e.g. 33554432 for 32 MiB",
+        )),
+    }
+}
+
+fn body_budget_wait(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<Duration>, ConfigError> {
+    let Some(value) = get(BODY_BUDGET_WAIT_VAR) else {
+        return Ok(None);
+    };
+    let max = MAX_BODY_BUDGET_WAIT.as_secs();
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| (0.0..=max as f64).contains(seconds))
+        .map(|seconds| Some(Duration::from_secs_f64(seconds)))
+        .ok_or_else(|| {
+            ConfigError::new(
+                BODY_BUDGET_WAIT_VAR,
+                &value,
+                format!("expected seconds from 0 to {max}, decimals allowed"),
+            )
+        })
 }
 
 fn log_format(get: &impl Fn(&str) -> Option<String>) -> Result<LogFormat, ConfigError> {
@@ -310,6 +368,28 @@ mod tests {
             parse(&[("LOG_FORMAT", "xml")]).unwrap_err().name,
             "LOG_FORMAT"
         );
+    }
+
+    #[test]
+    fn the_body_budget_and_its_wait_are_read_and_checked() {
+        let settings = parse(&[]).unwrap();
+        assert_eq!(settings.body_budget_bytes, None);
+        assert_eq!(settings.body_budget_wait, None);
+        let settings = parse(&[
+            ("MCP_BODY_BUDGET_BYTES", "1048576"),
+            ("MCP_BODY_BUDGET_WAIT_SECONDS", "2.5"),
+        ])
+        .unwrap();
+        assert_eq!(settings.body_budget_bytes, Some(1_048_576));
+        assert_eq!(settings.body_budget_wait, Some(Duration::from_millis(2500)));
+        for bad in ["0", "-1", "32MiB"] {
+            let err = parse(&[("MCP_BODY_BUDGET_BYTES", bad)]).unwrap_err();
+            assert_eq!(err.name, "MCP_BODY_BUDGET_BYTES");
+        }
+        for bad in ["-1", "231", "soon", "NaN"] {
+            let err = parse(&[("MCP_BODY_BUDGET_WAIT_SECONDS", bad)]).unwrap_err();
+            assert_eq!(err.name, "MCP_BODY_BUDGET_WAIT_SECONDS", "{bad}");
+        }
     }
 
     #[test]

@@ -20,8 +20,15 @@
 //!
 //! The bytes are the ones rmcp would have written with the list in place, since they
 //! come from the same `Serialize` impl; tests/api/tool_list_bytes.rs compares them with
-//! rmcp's own answer for every claimed revision. Served any other way (no slot), the
-//! handler answers the full list as usual.
+//! rmcp's own answer for every claimed revision. Served any other way (no slot, or the
+//! splice turned off with `CustomHandler::serialized_tool_list(false)`), the handler
+//! answers the full list as usual.
+//!
+//! One list is never spliced: one with a tool whose `outputSchema` is not an object
+//! schema (a root `type` other than `"object"`). rmcp drops such schemas from the list
+//! it writes for clients of revisions before 2026-07-28, which require object output,
+//! so the bytes would differ by revision; such a list is answered in full, for rmcp to
+//! write.
 
 use std::sync::{Arc, OnceLock};
 
@@ -37,14 +44,19 @@ const EMPTY_TAIL: &[u8] = br#""tools":[]}}"#;
 #[derive(Debug, Clone)]
 pub struct ToolList {
     tools: Arc<[Tool]>,
-    /// `None` if the list could not be serialized; then the handler answers in full
-    /// and rmcp reports the error, as it would have.
+    /// `None` if the list is not spliced (a tool's output is not an object) or could not
+    /// be serialized; then the handler answers in full and rmcp writes the list, or
+    /// reports the error, as it would have.
     json: Option<Bytes>,
 }
 
 impl ToolList {
     pub fn new(tools: Vec<Tool>) -> Self {
-        let json = serde_json::to_vec(&tools).ok().map(Bytes::from);
+        let json = tools
+            .iter()
+            .all(has_object_output)
+            .then(|| serde_json::to_vec(&tools).ok().map(Bytes::from))
+            .flatten();
         Self {
             tools: tools.into(),
             json,
@@ -72,6 +84,15 @@ impl ToolList {
             _ => self.tools.to_vec(),
         }
     }
+}
+
+/// Whether `tool`'s output schema, if it has one, is one rmcp writes for every revision:
+/// its root `type` is `"object"`, the test rmcp applies for older clients
+/// (`ServerResult::strip_non_object_output_for_legacy_peer`).
+fn has_object_output(tool: &Tool) -> bool {
+    tool.output_schema.as_deref().is_none_or(|schema| {
+        schema.get("type").and_then(serde_json::Value::as_str) == Some("object")
+    })
 }
 
 /// Where the handler leaves the serialized tool list for the `/mcp` layer.

@@ -13,13 +13,19 @@
 //! a slot for its serialized tool list, which it then splices into rmcp's answer
 //! ([`tool_list`]).
 //!
+//! Before it reads a body, the layer reserves the body's size in the shared body
+//! budget ([`crate::budget`]), waiting for room; a request that cannot get it in time
+//! is answered `503` with `Retry-After`. The bytes are given back once the answer is
+//! ready. The body is read into one buffer of its declared length, handed to rmcp as
+//! it is, and copied only by rmcp's own read.
+//!
 //! One check is added: `MCP-Protocol-Version` must name a revision the handler
 //! supports ([`ServerHandler::supported_protocol_versions`]), where rmcp accepts any
 //! revision it knows (messages naming their revision in `_meta` are left to rmcp).
 //! It runs before rmcp's Host check, so a request that fails both gets 400 rather
 //! than 403; either way it is refused.
 
-use std::{borrow::Cow, sync::Arc};
+use std::{borrow::Cow, sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -28,8 +34,8 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
-use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Limited};
 use rmcp::{
     ServerHandler,
     model::ErrorCode,
@@ -41,12 +47,34 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::{Settings, handler::Policy, logging::McpCall, tool_list};
+use crate::{
+    Settings,
+    budget::{BodyBudget, Exhausted, Reservation},
+    handler::Policy,
+    logging::{McpCall, clip},
+    tool_list,
+};
 
 /// The JSON-RPC code of a transport-level refusal that has no code of its own (a
 /// disallowed `Host`, a missing `Accept`): the first of the codes JSON-RPC reserves
 /// for implementation-defined server errors.
 const REFUSED: ErrorCode = ErrorCode(-32000);
+
+/// What a `503` for a spent body budget asks the caller to wait before trying again.
+/// Bodies are decoded in milliseconds, so the budget frees up quickly once a burst
+/// ends; a few seconds spreads the retries.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// What the layer around rmcp's service needs for every request, built once.
+struct Layer {
+    /// The handler's supported protocol revisions.
+    versions: Arc<[String]>,
+    /// The largest body accepted, in bytes.
+    body_limit: usize,
+    budget: BodyBudget,
+    /// Offer `tools/list` handlers a slot for their serialized tool list.
+    splice_tool_list: bool,
+}
 
 /// Builds the `/mcp` router. `cancel` ends in-flight MCP requests; the caller
 /// fires it only after the shutdown grace period, so a SIGTERM lets them finish.
@@ -68,11 +96,21 @@ where
         .with_allowed_origins(settings.allowed_origins.clone())
         .with_max_request_body_bytes(body_limit)
         .with_cancellation_token(cancel);
-    let versions: Arc<[String]> = server
-        .supported_protocol_versions()
-        .iter()
-        .map(|v| v.as_str().to_owned())
-        .collect();
+    let layer = Arc::new(Layer {
+        versions: server
+            .supported_protocol_versions()
+            .iter()
+            .map(|v| v.as_str().to_owned())
+            .collect(),
+        body_limit,
+        budget: BodyBudget::new(
+            settings
+                .body_budget_bytes
+                .unwrap_or(policy.body_budget_bytes),
+            settings.body_budget_wait.unwrap_or(policy.body_budget_wait),
+        ),
+        splice_tool_list: policy.serialized_tool_list,
+    });
     // rmcp's `Service::call` clones the whole service for every request (its settings,
     // with the host and origin lists), and `route_service` clones it once more; `handle`
     // is what `call` runs on that clone, so one shared service costs an `Arc` increment.
@@ -89,7 +127,7 @@ where
         .route("/mcp", mcp.clone())
         .route("/mcp/", mcp)
         .layer(middleware::from_fn(move |request, next| {
-            jsonrpc_errors(Arc::clone(&versions), body_limit, request, next)
+            jsonrpc_errors(Arc::clone(&layer), request, next)
         }))
 }
 
@@ -142,30 +180,25 @@ struct Meta {
     protocol_version: Option<serde::de::IgnoredAny>,
 }
 
-/// The layer around rmcp's service: buffer and peek, check the revision, forward,
-/// then make a plain-text refusal a JSON-RPC error and tell the request log what
-/// was called. `versions` are the handler's supported protocol revisions; `body_limit`
-/// is the largest body accepted, in bytes.
-async fn jsonrpc_errors(
-    versions: Arc<[String]>,
-    body_limit: usize,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (mut request, peek) = match buffer_json_post(request, body_limit).await {
+/// The layer around rmcp's service: reserve room in the body budget, buffer and peek,
+/// check the revision, forward, then make a plain-text refusal a JSON-RPC error and
+/// tell the request log what was called. The reservation is held until the answer is
+/// ready.
+async fn jsonrpc_errors(layer: Arc<Layer>, request: Request, next: Next) -> Response {
+    let (mut request, peek, _reservation) = match buffer_json_post(request, &layer).await {
         Ok(buffered) => buffered,
         Err(refusal) => return refusal,
     };
-    if let Some(refusal) = unsupported_version(&versions, request.headers(), &peek) {
+    if let Some(refusal) = unsupported_version(&layer.versions, request.headers(), &peek) {
         return refusal;
     }
-    let slot =
-        matches!(&peek, Peek::Message { call, .. } if call.method.as_deref() == Some("tools/list"))
-            .then(|| {
-                let slot = tool_list::Slot::default();
-                request.extensions_mut().insert(slot.clone());
-                slot
-            });
+    let lists_tools =
+        matches!(&peek, Peek::Message { call, .. } if call.method.as_deref() == Some("tools/list"));
+    let slot = (layer.splice_tool_list && lists_tools).then(|| {
+        let slot = tool_list::Slot::default();
+        request.extensions_mut().insert(slot.clone());
+        slot
+    });
     let mut response = next.run(request).await;
     if let Some(json) = slot.and_then(|slot| slot.get()) {
         response = with_tool_list(response, &json, peek.id()).await;
@@ -210,34 +243,113 @@ async fn with_tool_list(response: Response, json: &Bytes, id: Option<Value>) -> 
     Response::from_parts(parts, Body::from(body))
 }
 
-/// Reads a JSON POST's body (at most `limit` bytes) and peeks at it, handing rmcp the
-/// same bytes. Other requests pass untouched.
-async fn buffer_json_post(request: Request, limit: usize) -> Result<(Request, Peek), Response> {
+/// Reserves room for a JSON POST's body in the budget, reads the body (at most the
+/// body limit) and peeks at it, handing rmcp the same bytes. Other requests pass
+/// untouched, with no reservation: rmcp refuses them before it reads a body.
+async fn buffer_json_post(
+    request: Request,
+    layer: &Layer,
+) -> Result<(Request, Peek, Option<Reservation>), Response> {
     if !is_json_post(&request) {
-        return Ok((request, Peek::Skipped));
+        return Ok((request, Peek::Skipped, None));
     }
+    let limit = layer.body_limit;
+    let length = content_length(&request);
+    if length.is_some_and(|length| length > limit) {
+        return Err(too_large(limit));
+    }
+    let mut reservation = layer.budget.reserve(length).await.map_err(budget_spent)?;
     let (parts, body) = request.into_parts();
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<LengthLimitError>() => {
-            return Err(jsonrpc_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                None,
-                ErrorCode::INVALID_REQUEST,
-                &format!("Request body exceeds {limit} bytes"),
-            ));
-        }
-        Err(e) => {
-            return Err(jsonrpc_error(
+    let bytes = read_body(body, length, limit, &mut reservation).await?;
+    let peek = peek(&bytes);
+    Ok((
+        Request::from_parts(parts, Body::from(bytes)),
+        peek,
+        Some(reservation),
+    ))
+}
+
+/// The body's declared length, if it declares one.
+fn content_length(request: &Request) -> Option<usize> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Reads the whole body, growing `reservation` as it arrives beyond what it covers.
+/// A body that comes in one piece (most do) is kept as it came; one in several
+/// pieces is copied into one buffer of its declared length, each piece freed as soon
+/// as it is copied.
+async fn read_body(
+    mut body: Body,
+    length: Option<usize>,
+    limit: usize,
+    reservation: &mut Reservation,
+) -> Result<Bytes, Response> {
+    let mut first: Option<Bytes> = None;
+    let mut buffer = BytesMut::new();
+    let mut read = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            jsonrpc_error(
                 StatusCode::BAD_REQUEST,
                 None,
                 ErrorCode::INVALID_REQUEST,
                 &format!("Could not read the request body: {e}"),
-            ));
+            )
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        read += data.len();
+        if read > limit {
+            return Err(too_large(limit));
         }
-    };
-    let peek = peek(&bytes);
-    Ok((Request::from_parts(parts, Body::from(bytes)), peek))
+        reservation.cover(read).await.map_err(budget_spent)?;
+        if first.is_none() && buffer.is_empty() {
+            first = Some(data);
+            continue;
+        }
+        if let Some(first) = first.take() {
+            buffer.reserve(length.unwrap_or(0).max(read).min(limit));
+            buffer.extend_from_slice(&first);
+        }
+        buffer.extend_from_slice(&data);
+    }
+    Ok(first.unwrap_or_else(|| buffer.freeze()))
+}
+
+fn too_large(limit: usize) -> Response {
+    jsonrpc_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        None,
+        ErrorCode::INVALID_REQUEST,
+        &format!("Request body exceeds {limit} bytes"),
+    )
+}
+
+/// The answer to a request that waited for room in the body budget until its wait
+/// bound passed: `503`, to be tried again after [`RETRY_AFTER`]. Its body was not read,
+/// so its `id` is unknown.
+fn budget_spent(_: Exhausted) -> Response {
+    let seconds = RETRY_AFTER.as_secs();
+    let mut response = jsonrpc_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        None,
+        REFUSED,
+        &format!(
+            "Server busy: the request bodies in flight on this instance use all the memory \
+             set aside for them. Try again in {seconds} s."
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 fn is_json_post(request: &Request) -> bool {
@@ -332,8 +444,8 @@ fn peek(bytes: &Bytes) -> Peek {
                     .params
                     .and_then(|p| p.name)
                     .filter(|_| envelope.method.as_deref() == Some("tools/call"))
-                    .map(Cow::into_owned),
-                method: envelope.method.map(Cow::into_owned),
+                    .map(|name| clip(&name).into_owned()),
+                method: envelope.method.map(|method| clip(&method).into_owned()),
             },
         },
         // Why the envelope did not parse says little: a field of the wrong type stops

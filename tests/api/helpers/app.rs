@@ -95,10 +95,17 @@ impl ServedHandler {
     where
         S: ServerHandler + Clone + Send + Sync + 'static,
     {
+        Self::start_custom(server, hosting::CustomHandler::new(settings.clone())).await
+    }
+
+    /// With a handler whose policy the test chose (the builder's methods).
+    pub async fn start_custom<S>(server: S, handler: hosting::CustomHandler) -> Self
+    where
+        S: ServerHandler + Clone + Send + Sync + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = CancellationToken::new();
-        let handler = hosting::CustomHandler::new(settings.clone());
         let shutdown = stop.clone().cancelled_owned();
         let task = tokio::spawn(async move { handler.serve(listener, server, shutdown).await });
         Self { addr, stop, task }
