@@ -99,7 +99,7 @@ impl ServedHandler {
     }
 
     /// With a handler whose policy the test chose (the builder's methods).
-    pub async fn start_custom<S>(server: S, handler: hosting::CustomHandler) -> Self
+    pub(crate) async fn start_custom<S>(server: S, handler: hosting::CustomHandler) -> Self
     where
         S: ServerHandler + Clone + Send + Sync + 'static,
     {
