@@ -25,7 +25,9 @@
 //! It runs before rmcp's Host check, so a request that fails both gets 400 rather
 //! than 403; either way it is refused.
 
-use std::{borrow::Cow, sync::Arc, time::Duration};
+mod peek;
+
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -43,15 +45,14 @@ use rmcp::{
         StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
     },
 };
-use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use self::peek::{Peek, peek, peek_failure_status};
 use crate::{
     Settings,
     budget::{BodyBudget, Exhausted, Reservation},
     handler::Policy,
-    logging::{McpCall, clip},
     tool_list,
 };
 
@@ -129,55 +130,6 @@ where
         .layer(middleware::from_fn(move |request, next| {
             jsonrpc_errors(Arc::clone(&layer), request, next)
         }))
-}
-
-/// What the peek found in a POST body.
-enum Peek {
-    /// Not a JSON POST: rmcp decides what to say.
-    Skipped,
-    /// A single JSON-RPC message.
-    Message {
-        id: Option<Value>,
-        call: McpCall,
-        /// It names its protocol revision in `_meta` (2026-07-28 style).
-        versioned: bool,
-    },
-    Batch,
-    Malformed(String),
-}
-
-impl Peek {
-    /// The request's `id`, if the body is a message that has one.
-    fn id(&self) -> Option<Value> {
-        match self {
-            Peek::Message { id, .. } => id.clone(),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(borrow, default)]
-    method: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    params: Option<Params<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Params<'a> {
-    #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Meta>,
-}
-
-#[derive(Deserialize)]
-struct Meta {
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
-    protocol_version: Option<serde::de::IgnoredAny>,
 }
 
 /// The layer around rmcp's service: reserve room in the body budget, buffer and peek,
@@ -395,73 +347,6 @@ async fn as_jsonrpc_error(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
     }
     wrapped
-}
-
-/// rmcp answers 415 for any body it cannot deserialize; the peek knows why.
-fn peek_failure_status(status: StatusCode, peek: &Peek) -> Option<(StatusCode, ErrorCode, String)> {
-    if status != StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        return None;
-    }
-    match peek {
-        Peek::Malformed(reason) => Some((
-            StatusCode::BAD_REQUEST,
-            ErrorCode::PARSE_ERROR,
-            format!("Parse error: {reason}"),
-        )),
-        Peek::Batch => Some((
-            StatusCode::BAD_REQUEST,
-            ErrorCode::INVALID_REQUEST,
-            "Invalid Request: JSON-RPC batches are not supported; send one message per request"
-                .to_owned(),
-        )),
-        Peek::Message { .. } => Some((
-            StatusCode::BAD_REQUEST,
-            ErrorCode::INVALID_REQUEST,
-            "Invalid Request: not a valid JSON-RPC 2.0 message".to_owned(),
-        )),
-        Peek::Skipped => None,
-    }
-}
-
-fn peek(bytes: &Bytes) -> Peek {
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'[') {
-        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Ok(_) => Peek::Batch,
-            Err(e) => Peek::Malformed(e.to_string()),
-        };
-    }
-    match serde_json::from_slice::<Envelope<'_>>(bytes) {
-        Ok(envelope) => Peek::Message {
-            id: envelope.id,
-            versioned: envelope
-                .params
-                .as_ref()
-                .and_then(|p| p.meta.as_ref())
-                .is_some_and(|m| m.protocol_version.is_some()),
-            call: McpCall {
-                tool: envelope
-                    .params
-                    .and_then(|p| p.name)
-                    .filter(|_| envelope.method.as_deref() == Some("tools/call"))
-                    .map(|name| clip(&name).into_owned()),
-                method: envelope.method.map(|method| clip(&method).into_owned()),
-            },
-        },
-        // Why the envelope did not parse says little: a field of the wrong type stops
-        // the parse before a syntax error after it, and serde_json reports an object
-        // written as a too-long array as "trailing characters". So the body is parsed
-        // again as any JSON: valid JSON that is not a message is rmcp's to refuse
-        // (Invalid Request), anything else is a parse error.
-        Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Ok(_) => Peek::Message {
-                id: None,
-                call: McpCall::default(),
-                versioned: false,
-            },
-            Err(syntax) => Peek::Malformed(syntax.to_string()),
-        },
-    }
 }
 
 /// rmcp accepts an `MCP-Protocol-Version` header naming any revision it knows; this
