@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use object_store::{
     BackoffConfig, ClientOptions, ObjectMeta, ObjectStore, ObjectStoreExt, RetryConfig,
     azure::{AzureAuthorizer, MicrosoftAzure, MicrosoftAzureBuilder, split_sas},
-    client::{HttpConnector, HttpRequestBody, ReqwestConnector},
+    client::{HttpConnector, HttpRequestBody, HttpResponse, ReqwestConnector},
     path::Path,
 };
 
@@ -84,17 +84,13 @@ pub(super) async fn create_container(
     store: &MicrosoftAzure,
     config: &AzureStorage,
 ) -> object_store::Result<()> {
-    let credential = store.credentials().get_credential().await?;
     let url = format!("{}/{}?restype=container", config.endpoint, config.container);
-    let mut request = http::Request::builder()
-        .method(http::Method::PUT)
-        .uri(&url)
-        .header(http::header::CONTENT_LENGTH, "0")
-        .body(HttpRequestBody::empty())
-        .map_err(generic)?;
-    AzureAuthorizer::new(&credential, &config.account).try_authorize(&mut request)?;
-    let client = ReqwestConnector::default().connect(&client_options(config))?;
-    let response = client.execute(request).await.map_err(generic)?;
+    let response = send_signed(
+        store,
+        config,
+        http::Request::builder().method(http::Method::PUT).uri(&url),
+    )
+    .await?;
     let status = response.status();
     if status == http::StatusCode::CREATED || status == http::StatusCode::CONFLICT {
         tracing::info!(container = %config.container, "created the snippet container");
@@ -102,10 +98,7 @@ pub(super) async fn create_container(
     }
     // Worded like object_store's own errors ("status code: 403 Forbidden"), so the
     // caller's text can name the status and code (see `error::storage_failure`).
-    let code = response
-        .headers()
-        .get("x-ms-error-code")
-        .and_then(|v| v.to_str().ok())
+    let code = error_code(&response)
         .map(|code| format!(", error code: {code}"))
         .unwrap_or_default();
     Err(generic(format!(
@@ -113,6 +106,31 @@ pub(super) async fn create_container(
          {status}{code})",
         config.container
     )))
+}
+
+/// Sends a bodiless request that object_store has no call for, signed with the store's
+/// own credential, through a client with the store's options.
+async fn send_signed(
+    store: &MicrosoftAzure,
+    config: &AzureStorage,
+    request: http::request::Builder,
+) -> object_store::Result<HttpResponse> {
+    let credential = store.credentials().get_credential().await?;
+    let mut request = request
+        .header(http::header::CONTENT_LENGTH, "0")
+        .body(HttpRequestBody::empty())
+        .map_err(generic)?;
+    AzureAuthorizer::new(&credential, &config.account).try_authorize(&mut request)?;
+    let client = ReqwestConnector::default().connect(&client_options(config))?;
+    client.execute(request).await.map_err(generic)
+}
+
+/// Blob Storage's own error code (`x-ms-error-code`), when the answer names one.
+fn error_code(response: &HttpResponse) -> Option<&str> {
+    response
+        .headers()
+        .get("x-ms-error-code")
+        .and_then(|v| v.to_str().ok())
 }
 
 fn generic(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> object_store::Error {
@@ -132,28 +150,15 @@ pub(super) async fn delete_if_match(
     path: &Path,
     e_tag: &str,
 ) -> object_store::Result<()> {
-    let credential = store.credentials().get_credential().await?;
     // Snippet paths are names and user ids only: nothing to percent-encode.
     let url = format!("{}/{}/{}", config.endpoint, config.container, path);
-    let mut request = http::Request::builder()
+    let request = http::Request::builder()
         .method(http::Method::DELETE)
         .uri(&url)
-        .header(http::header::IF_MATCH, e_tag)
-        .header(http::header::CONTENT_LENGTH, "0")
-        .body(HttpRequestBody::empty())
-        .map_err(generic)?;
-    AzureAuthorizer::new(&credential, &config.account).try_authorize(&mut request)?;
-    let client = ReqwestConnector::default().connect(&client_options(config))?;
-    let response = client.execute(request).await.map_err(generic)?;
+        .header(http::header::IF_MATCH, e_tag);
+    let response = send_signed(store, config, request).await?;
     let status = response.status();
-    let code = || {
-        response
-            .headers()
-            .get("x-ms-error-code")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("no error code")
-            .to_owned()
-    };
+    let code = || error_code(&response).unwrap_or("no error code").to_owned();
     match status {
         http::StatusCode::ACCEPTED | http::StatusCode::OK => Ok(()),
         // Azurite answers 412, not 404, for a blob that is gone: tell them apart.
